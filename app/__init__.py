@@ -1,0 +1,1 @@
+"""PyQt6 + pyqtgraph application over the tracker."""

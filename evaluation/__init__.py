@@ -1,0 +1,1 @@
+"""Evaluation tools: cross-modal matching queries, baselines, tracking metrics."""

@@ -1,0 +1,1 @@
+"""Heterologous matcher networks: stateless torch modules, no Qt, no tracker state."""

@@ -1,0 +1,1 @@
+"""Frame sources, dataset layouts, synchronisation and result files (no Qt, no torch)."""

@@ -1,0 +1,1 @@
+"""Synthetic visible/IR scene generator and real-pair sequence maker (NumPy + OpenCV only)."""

@@ -1,0 +1,17 @@
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+ROADSCENE = REPO.parent / "shared" / "data" / "roadscene"
+
+
+@pytest.fixture
+def roadscene() -> Path:
+    """The real RoadScene pairs, or a skip with the reason when they are absent."""
+    if not (ROADSCENE / "visible").is_dir() or not (ROADSCENE / "infrared").is_dir():
+        pytest.skip(f"real RoadScene pairs not found at {ROADSCENE}")
+    return ROADSCENE

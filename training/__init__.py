@@ -1,0 +1,1 @@
+"""Training of the heterologous matcher (kept apart from inference)."""
