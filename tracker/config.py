@@ -1,0 +1,73 @@
+"""Tracker parameters: one frozen dataclass, SiamFC defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import ConfigError
+
+MODES = ("visible", "infrared", "cross", "fused")
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Parameters of the SiamFC-style loop (defaults follow SiamFC).
+
+    ``mode``: ``visible`` or ``infrared`` track in one modality; ``cross``
+    takes the template from the init modality and searches the other;
+    ``fused`` (default) searches both with their own frozen templates and
+    mixes the score maps by reliability.
+    """
+
+    mode: str = "fused"
+    exemplar_size: int = 127
+    instance_size: int = 255
+    context: float = 0.5
+    scales: int = 3
+    scale_step: float = 1.0375
+    scale_penalty: float = 0.9745
+    scale_lr: float = 0.59
+    window_influence: float = 0.176
+    response_up: int = 16
+    total_stride: int = 8
+    # Box head refinement: damped blend of the head's size into the scale estimate.
+    box_refine: bool = True
+    box_lr: float = 0.3
+    # Target size limits relative to the initial size.
+    min_scale: float = 0.2
+    max_scale: float = 5.0
+    # Confidence (fused peak probability) below which a frame counts as weak;
+    # after ``lost_patience`` weak frames in a row the tracker is ``lost``.
+    lost_threshold: float = 0.25
+    lost_patience: int = 3
+    reacquire_threshold: float = 0.45
+    # While lost the search area grows by this factor per frame up to ``max_search_growth``,
+    # then the whole frame is scanned.
+    search_growth: float = 1.5
+    max_search_growth: float = 3.0
+    # Modality health: a frame is unusable when blank, saturated or frozen.
+    blank_std: float = 2.0
+    saturated_fraction: float = 0.9
+    frozen_mad: float = 0.05
+    # Reliability weighting of the per-modality maps in fused mode.
+    reliability: str = "apce"
+    min_modality_weight: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"TrackerConfig.mode: '{self.mode}' is not one of {', '.join(MODES)}")
+        if self.scales < 1 or self.scales % 2 == 0:
+            raise ConfigError(f"TrackerConfig.scales: must be an odd number >= 1, got {self.scales}")
+        if self.reliability not in ("apce", "psr", "peak"):
+            raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
+        for name in ("scale_lr", "window_influence", "box_lr"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
+        if self.response_up < 1 or self.total_stride < 1:
+            raise ConfigError("TrackerConfig.response_up and total_stride must be positive")
+
+    @property
+    def scale_factors(self) -> tuple[float, ...]:
+        """Pyramid factors, e.g. (1/1.0375, 1, 1.0375) for 3 scales."""
+        half = (self.scales - 1) // 2
+        return tuple(self.scale_step ** k for k in range(-half, half + 1))

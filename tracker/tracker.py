@@ -1,0 +1,314 @@
+"""The stateful SiamFC-style visible/IR tracker.
+
+``Tracker.init`` freezes one template per modality; ``Tracker.update`` crops a
+scale pyramid around the last position in every usable modality, runs the
+matcher once per modality with the pyramid as one batch, fuses the score maps
+by reliability, upsamples, applies the cosine-window penalty and a damped
+scale update, refines the size from the box head, and watches confidence to
+declare the target lost and re-detect it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.errors import InputError
+from core.geometry import context_size, crop_resize, validate_box
+from streams.frames import MODALITIES, FramePair
+from tracker.backends import MatcherBackend, Response
+from tracker.config import TrackerConfig
+from tracker.health import HealthMonitor
+from tracker.mapping import ModalityMapping
+from tracker import response as R
+from tracker.result import TrackResult
+
+
+def _other(modality: str) -> str:
+    return "infrared" if modality == "visible" else "visible"
+
+
+@dataclass
+class TrackState:
+    """Everything that changes from frame to frame (reference = visible coordinates)."""
+
+    center: np.ndarray
+    size: np.ndarray
+    init_size: np.ndarray
+    image_size: tuple[int, int]
+    # search modality -> (frozen template features, the modality the template came from)
+    templates: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    lost: bool = False
+    weak_frames: int = 0
+    growth: float = 1.0
+    frames_lost: int = 0
+    frame: int = 0
+
+    @property
+    def box(self) -> np.ndarray:
+        return np.array([*(self.center - self.size / 2), *self.size])
+
+
+class Tracker:
+    """``init(frames, box, modality)`` then ``update(frames) -> TrackResult`` per frame."""
+
+    def __init__(self, backend: MatcherBackend, config: TrackerConfig | None = None,
+                 mapping: ModalityMapping | None = None):
+        self.backend = backend
+        self.config = config or TrackerConfig()
+        self.mapping = mapping or ModalityMapping()
+        self.state: TrackState | None = None
+        self._health = HealthMonitor(self.config.blank_std, self.config.saturated_fraction, self.config.frozen_mad)
+        self._windows: dict[tuple[int, int], np.ndarray] = {}
+
+    # ------------------------------------------------------------------ init
+    def init(self, frames: FramePair, box: Any, modality: str = "visible") -> None:
+        """Freeze the templates from ``frames``, with ``box`` (xywh) given in ``modality`` coordinates."""
+        cfg = self.config
+        if modality not in MODALITIES:
+            raise InputError(f"init modality: '{modality}' is not one of {', '.join(MODALITIES)}")
+        image = frames.get(modality)
+        if image is None:
+            raise InputError(f"frame {frames.index}: no {modality} image to take the initial box from")
+        box = np.array(validate_box(box, f"frame {frames.index} initial box", (image.shape[1], image.shape[0])))
+        self.mapping.fit_sizes(*(None if frames.get(m) is None else frames.get(m).shape[1::-1] for m in MODALITIES))
+        ref = self.mapping.box_from(modality, box)
+        ref_image = frames.visible if frames.visible is not None else frames.infrared
+        ref_size = (ref_image.shape[1], ref_image.shape[0]) if frames.visible is not None else (
+            self._reference_size(frames))
+        self._health.reset()
+        state = TrackState(center=ref[:2] + ref[2:] / 2, size=ref[2:].copy(), init_size=ref[2:].copy(),
+                           image_size=ref_size)
+        encoded = {}
+        for m in MODALITIES:
+            img = frames.get(m)
+            if img is not None and self._health.check(m, img).usable:
+                encoded[m] = self.backend.encode(self._exemplar(img, m, state), m)
+        if modality not in encoded:
+            raise InputError(f"frame {frames.index}: the {modality} image is blank or saturated; "
+                             f"select the target on a frame where it is visible")
+        if cfg.mode in ("visible", "infrared"):
+            if cfg.mode not in encoded:
+                raise InputError(f"frame {frames.index}: mode '{cfg.mode}' needs a usable {cfg.mode} image")
+            state.templates = {cfg.mode: (encoded[cfg.mode], cfg.mode)}
+        elif cfg.mode == "cross":
+            state.templates = {_other(modality): (encoded[modality], modality)}
+        else:  # fused: own template where possible, the other modality's (heterologous) otherwise
+            state.templates = {m: (encoded[m], m) if m in encoded else (encoded[modality], modality)
+                               for m in MODALITIES}
+        self.state = state
+
+    def _reference_size(self, frames: FramePair) -> tuple[int, int]:
+        ir = frames.infrared
+        corner = self.mapping.point_from("infrared", (ir.shape[1], ir.shape[0]))
+        return int(round(corner[0])), int(round(corner[1]))
+
+    def _exemplar(self, image: np.ndarray, modality: str, state: TrackState) -> np.ndarray:
+        cfg = self.config
+        k = self.mapping.scale_to(modality, tuple(state.center))
+        side = context_size(*state.size, cfg.context) * k
+        return crop_resize(image, self.mapping.point_to(modality, tuple(state.center)), side, cfg.exemplar_size)
+
+    # ---------------------------------------------------------------- update
+    def update(self, frames: FramePair, want: tuple[str, ...] = ()) -> TrackResult:
+        """Track one frame; ``want`` may hold "attention" and/or "features" for visualisation."""
+        if self.state is None:
+            raise RuntimeError("Tracker.update called before init")
+        cfg, st = self.config, self.state
+        st.frame = frames.index
+        t0 = time.perf_counter()
+        health = {m: self._health.check(m, frames.get(m)) for m in st.templates}
+        usable = [m for m in st.templates if health[m].usable]
+        full_scan = st.lost and st.growth >= cfg.max_search_growth and st.frames_lost % 5 == 4
+        timings: dict[str, float] = {}
+        if not usable:
+            return self._blind(frames.index, health, timings, t0)
+        base_side = context_size(*st.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        if full_scan:
+            return self._full_scan(frames, usable, health, base_side, want, t0)
+        side = base_side * st.growth
+        factors = cfg.scale_factors
+        responses: dict[str, Response] = {}
+        t_crop = t_net = 0.0
+        for m in usable:
+            tc = time.perf_counter()
+            crops = self._search_crops(frames.get(m), m, tuple(st.center), [side * f for f in factors])
+            tn = time.perf_counter()
+            responses[m] = self.backend.match(st.templates[m][0], crops, m, want)
+            t_crop += tn - tc
+            t_net += time.perf_counter() - tn
+        timings["crop_ms"], timings["match_ms"] = 1e3 * t_crop, 1e3 * t_net
+        tp = time.perf_counter()
+        probs = {m: R.sigmoid(r.score) for m, r in responses.items()}
+        weights = self._weights(probs)
+        fused = sum(weights[m] * probs[m] for m in probs)
+        confidence = float(fused.max())
+        best, windowed, (row, col) = self._locate(fused, lost=st.lost)
+        ref = next(iter(responses.values()))
+        cell_x = R.upsampled_to_cell(col, cfg.response_up)
+        cell_y = R.upsampled_to_cell(row, cfg.response_up)
+        crop_scale = side * factors[best] / cfg.instance_size  # reference px per crop px
+        disp = np.array([ref.origin + ref.stride * cell_x, ref.origin + ref.stride * cell_y]) - cfg.instance_size / 2
+        head_size = self._head_size(responses, weights, best, cell_y, cell_x, crop_scale)
+        state = self._advance(confidence, disp * crop_scale, factors[best], head_size)
+        timings["post_ms"] = 1e3 * (time.perf_counter() - tp)
+        timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
+        maps = {m: p for m, p in probs.items()}
+        maps["fused"] = fused
+        return TrackResult(
+            index=frames.index, box=st.box, box_infrared=self.mapping.box_to("infrared", st.box),
+            score=float(max(r.score.max() for r in responses.values())), confidence=confidence, state=state,
+            modalities=tuple(usable), weights=weights, health={m: h.status for m, h in health.items()},
+            best_scale=best, score_maps=maps, windowed=windowed,
+            attention=self._collect(responses, "attention"), features=self._collect(responses, "features"),
+            timings=timings,
+        )
+
+    # -------------------------------------------------------------- helpers
+    def _search_crops(self, image: np.ndarray, modality: str, center: tuple[float, float],
+                      sides: list[float]) -> np.ndarray:
+        cfg = self.config
+        k = self.mapping.scale_to(modality, center)
+        c = self.mapping.point_to(modality, center)
+        pad = image.reshape(-1, image.shape[2]).mean(axis=0) if image.ndim == 3 else float(image.mean())
+        return np.stack([crop_resize(image, c, s * k, cfg.instance_size, pad_value=pad) for s in sides])
+
+    def _weights(self, probs: dict[str, np.ndarray]) -> dict[str, float]:
+        cfg = self.config
+        if len(probs) == 1:
+            return {m: 1.0 for m in probs}
+        raw = {}
+        for m, p in probs.items():
+            best = p[int(np.argmax(p.reshape(len(p), -1).max(axis=1)))]
+            if cfg.reliability == "apce":
+                raw[m] = float(best.max()) * R.apce(best)
+            elif cfg.reliability == "psr":
+                raw[m] = float(best.max()) * max(R.psr(best), 0.0)
+            else:
+                raw[m] = float(best.max())
+        total = sum(raw.values())
+        if total <= 0:
+            return {m: 1.0 / len(raw) for m in raw}
+        w = {m: max(v / total, cfg.min_modality_weight) for m, v in raw.items()}
+        norm = sum(w.values())
+        return {m: v / norm for m, v in w.items()}
+
+    def _window(self, shape: tuple[int, int]) -> np.ndarray:
+        if shape not in self._windows:
+            self._windows[shape] = R.cosine_window(shape)
+        return self._windows[shape]
+
+    def _locate(self, fused: np.ndarray, lost: bool) -> tuple[int, np.ndarray, tuple[int, int]]:
+        cfg = self.config
+        centre = len(fused) // 2
+        ups = [R.upsample(m, cfg.response_up) for m in fused]
+        peaks = [u.max() * (1.0 if s == centre else cfg.scale_penalty) for s, u in enumerate(ups)]
+        best = int(np.argmax(peaks))
+        influence = 0.0 if lost else cfg.window_influence
+        windowed = R.apply_window(ups[best], self._window(ups[best].shape), influence)
+        return best, windowed, R.peak(windowed)
+
+    def _head_size(self, responses: dict[str, Response], weights: dict[str, float], best: int,
+                   cell_y: float, cell_x: float, crop_scale: float) -> np.ndarray | None:
+        if not self.config.box_refine:
+            return None
+        acc, total = np.zeros(2), 0.0
+        for m, r in responses.items():
+            if r.boxes is None:
+                continue
+            h, w = r.boxes.shape[2:]
+            i, j = int(np.clip(round(cell_y), 0, h - 1)), int(np.clip(round(cell_x), 0, w - 1))
+            x1, y1, x2, y2 = r.boxes[best, :, i, j]
+            acc += weights[m] * np.array([x2 - x1, y2 - y1])
+            total += weights[m]
+        if total <= 0 or not np.all(acc > 0):
+            return None
+        return acc / total * crop_scale
+
+    def _advance(self, confidence: float, disp: np.ndarray, factor: float, head_size: np.ndarray | None) -> str:
+        """Apply the measured motion, scale and confidence to the state; return the frame's state name."""
+        cfg, st = self.config, self.state
+        if st.lost:
+            if confidence >= cfg.reacquire_threshold:
+                st.lost, st.growth, st.weak_frames, st.frames_lost = False, 1.0, 0, 0
+                st.center = st.center + disp
+                self._clamp()
+                return "redetected"
+            st.frames_lost += 1
+            st.growth = min(st.growth * cfg.search_growth, cfg.max_search_growth)
+            return "lost"
+        weak = confidence < cfg.lost_threshold
+        st.center = st.center + disp
+        scale = (1.0 - cfg.scale_lr) + cfg.scale_lr * factor
+        st.size = st.size * scale
+        if head_size is not None and not weak:
+            st.size = (1.0 - cfg.box_lr) * st.size + cfg.box_lr * head_size
+        self._clamp()
+        if weak:
+            st.weak_frames += 1
+            if st.weak_frames >= cfg.lost_patience:
+                st.lost, st.frames_lost = True, 0
+                return "lost"
+            return "weak"
+        st.weak_frames = 0
+        return "tracking"
+
+    def _clamp(self) -> None:
+        cfg, st = self.config, self.state
+        st.size = np.clip(st.size, st.init_size * cfg.min_scale, st.init_size * cfg.max_scale)
+        st.size = np.maximum(st.size, 4.0)
+        st.center = np.clip(st.center, [0.0, 0.0], [float(st.image_size[0]), float(st.image_size[1])])
+
+    def _blind(self, index: int, health: dict, timings: dict[str, float], t0: float) -> TrackResult:
+        st = self.state
+        st.weak_frames += 1
+        if not st.lost and st.weak_frames >= self.config.lost_patience:
+            st.lost, st.frames_lost = True, 0
+        timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
+        return TrackResult(index=index, box=st.box, box_infrared=self.mapping.box_to("infrared", st.box),
+                           score=float("nan"), confidence=0.0, state="blind", modalities=(), weights={},
+                           health={m: h.status for m, h in health.items()}, best_scale=-1, timings=timings)
+
+    def _full_scan(self, frames: FramePair, usable: list[str], health: dict, side: float,
+                   want: tuple[str, ...], t0: float) -> TrackResult:
+        """Search the whole frame with the frozen templates, tile by tile, for re-detection."""
+        cfg, st = self.config, self.state
+        w_img, h_img = st.image_size
+        step = side / 2
+        xs = np.arange(side / 2 - step / 2, max(w_img, side / 2) + step / 2, step)
+        ys = np.arange(side / 2 - step / 2, max(h_img, side / 2) + step / 2, step)
+        centres = [(float(x), float(y)) for y in ys for x in xs]
+        probs, geometry = {}, None
+        for m in usable:
+            crops = np.concatenate([self._search_crops(frames.get(m), m, c, [side]) for c in centres])
+            r = self.backend.match(st.templates[m][0], crops, m)
+            probs[m], geometry = R.sigmoid(r.score), (r.origin, r.stride)
+        weights = self._weights(probs)
+        fused = sum(weights[m] * probs[m] for m in probs)
+        tile = int(np.argmax(fused.reshape(len(fused), -1).max(axis=1)))
+        confidence = float(fused[tile].max())
+        i, j = R.peak(fused[tile])
+        origin, stride = geometry
+        point = np.array([origin + stride * j, origin + stride * i]) - cfg.instance_size / 2
+        st.frames_lost += 1
+        state = "lost"
+        if confidence >= cfg.reacquire_threshold:
+            st.center = np.array(centres[tile]) + point * side / cfg.instance_size
+            st.lost, st.growth, st.weak_frames, st.frames_lost = False, 1.0, 0, 0
+            self._clamp()
+            state = "redetected"
+        return TrackResult(index=frames.index, box=st.box, box_infrared=self.mapping.box_to("infrared", st.box),
+                           score=float("nan"), confidence=confidence, state=state, modalities=tuple(usable),
+                           weights=weights, health={m: h.status for m, h in health.items()}, best_scale=-1,
+                           score_maps={"fused": fused[tile:tile + 1]},
+                           timings={"total_ms": 1e3 * (time.perf_counter() - t0)})
+
+    @staticmethod
+    def _collect(responses: dict[str, Response], kind: str) -> dict[str, np.ndarray] | None:
+        out = {}
+        for m, r in responses.items():
+            for k, v in (getattr(r, kind) or {}).items():
+                out[f"{m}/{k}"] = v
+        return out or None
