@@ -1,0 +1,112 @@
+"""Dense template matching: mean per-channel NCC between feature maps.
+
+The intensity, gradient and CFOG matchers differ only in the feature map
+they compute; this module does the rest. Features are computed on a region a
+few pixels larger than the template or window (``margin``), so the filters see
+the same neighbourhood in both and the template carries no border artefacts.
+The response is the mean over channels of OpenCV's zero-mean normalised cross
+correlation (``TM_CCOEFF_NORMED``, FFT based for large templates), one value
+per whole-pixel placement of the template inside the window; the peak is
+refined to sub-pixel precision with a parabola through its neighbours.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from models.classic.base import Box, MatchResult, template_pixels, window_pixels
+
+FeatureFn = Callable[[np.ndarray], np.ndarray]
+"""Maps an image region (``H×W×3`` RGB or ``H×W`` uint8) to float32 features ``(C, H, W)``."""
+
+
+@dataclass(frozen=True, eq=False)
+class DenseTemplate:
+    """Template features ready to be searched for, computed once per template."""
+
+    features: np.ndarray  # (C, h, w) float32
+    channels: np.ndarray  # indices of the channels with any variation
+    box: Box  # the template box in its own image
+    offset: tuple[float, float]  # box corner minus the integer pixel corner of ``features``
+
+
+class DenseFeatureMatcher:
+    """Template matcher over the dense features ``features`` (see the module docstring)."""
+
+    def __init__(self, name: str, features: FeatureFn, margin: int, subpixel: bool = True):
+        self.name = name
+        self.features = features
+        self.margin = int(margin)
+        self.subpixel = subpixel
+
+    def _region_features(self, image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        h_img, w_img = image.shape[:2]
+        m = self.margin
+        ex0, ey0 = max(x0 - m, 0), max(y0 - m, 0)
+        ex1, ey1 = min(x1 + m, w_img), min(y1 + m, h_img)
+        feats = self.features(np.ascontiguousarray(image[ey0:ey1, ex0:ex1]))
+        return np.ascontiguousarray(feats[:, y0 - ey0: y1 - ey0, x0 - ex0: x1 - ex0], dtype=np.float32)
+
+    def encode_template(self, image: np.ndarray, box: Box) -> DenseTemplate:
+        """Features of the template ``box`` (xywh) of ``image``."""
+        x0, y0, x1, y1 = template_pixels(box, image.shape)
+        feats = self._region_features(image, x0, y0, x1, y1)
+        flat = feats.reshape(len(feats), -1)
+        channels = np.flatnonzero(flat.std(axis=1) > 1e-6)
+        return DenseTemplate(feats, channels, tuple(float(v) for v in box), (box[0] - x0, box[1] - y0))
+
+    def search(self, template: DenseTemplate, image: np.ndarray, window: Box) -> MatchResult:
+        """Locate ``template`` in ``window`` (xywh, clipped to the image) of ``image``."""
+        _, th, tw = template.features.shape
+        h_img, w_img = image.shape[:2]
+        if tw > w_img or th > h_img:
+            raise ValueError(f"template {tw}x{th} is larger than the {w_img}x{h_img} search image")
+        x0, y0, x1, y1 = window_pixels(window, image.shape)
+        x0, x1 = _grow(x0, x1, tw, w_img)
+        y0, y1 = _grow(y0, y1, th, h_img)
+        feats = self._region_features(image, x0, y0, x1, y1)
+        response = np.zeros((y1 - y0 - th + 1, x1 - x0 - tw + 1), np.float32)
+        for c in template.channels:
+            response += cv2.matchTemplate(feats[c], template.features[c], cv2.TM_CCOEFF_NORMED)
+        if len(template.channels):
+            response /= len(template.channels)
+        i, j = np.unravel_index(int(np.argmax(response)), response.shape)
+        di, dj = (_parabola_peak(response[:, j], i), _parabola_peak(response[i, :], j)) if self.subpixel else (0.0, 0.0)
+        ox, oy = x0 + template.offset[0], y0 + template.offset[1]
+        bw, bh = template.box[2], template.box[3]
+        return MatchResult(
+            box=(float(ox + j + dj), float(oy + i + di), float(bw), float(bh)),
+            score=float(response[i, j]),
+            response=response,
+            origin=(float(ox + bw / 2), float(oy + bh / 2)),
+            stride=1.0,
+        )
+
+    def match(self, template_image: np.ndarray, template_box: Box,
+              search_image: np.ndarray, search_window: Box) -> MatchResult:
+        """Encode the template and search for it in one call."""
+        return self.search(self.encode_template(template_image, template_box), search_image, search_window)
+
+
+def _grow(a: int, b: int, need: int, limit: int) -> tuple[int, int]:
+    """Widen ``[a, b)`` inside ``[0, limit)`` until it holds ``need`` pixels."""
+    short = need - (b - a)
+    if short <= 0:
+        return a, b
+    a = max(a - (short + 1) // 2, 0)
+    b = min(a + need, limit)
+    return b - need, b
+
+
+def _parabola_peak(values: np.ndarray, k: int) -> float:
+    """Sub-pixel shift in ``[-0.5, 0.5]`` of the maximum at ``k`` from a parabola through its neighbours."""
+    if k == 0 or k == len(values) - 1:
+        return 0.0
+    left, mid, right = float(values[k - 1]), float(values[k]), float(values[k + 1])
+    curvature = left - 2 * mid + right
+    if curvature >= 0:
+        return 0.0
+    return float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))
