@@ -111,3 +111,12 @@ def test_response_helpers():
     assert R.upsampled_to_cell(col, 16) == pytest.approx(12, abs=0.1)
     w = R.cosine_window((5, 5))
     assert w.sum() == pytest.approx(1.0) and R.peak(w) == (2, 2)
+
+
+def test_cfog_fallback_tracks_across_polarity_inversion():
+    """No weights: the hand-crafted CFOG backend follows the target in cross mode (visible template, IR search)."""
+    from tracker.classic_backend import CfogBackend
+
+    frames, gt = moving_target_scene(n=12)
+    results = run(Tracker(CfogBackend(), TrackerConfig(mode="cross")), frames, gt)
+    assert iou(np.array([r.box for r in results]), gt[1:]).min() > 0.5

@@ -24,7 +24,7 @@ class NccBackend:
     def _grey(crop: np.ndarray) -> np.ndarray:
         return cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
 
-    def encode(self, crop, modality):
+    def encode(self, crop, modality, target=None):
         g = self._grey(crop).astype(np.float32)
         # Fingerprint the centre half of the exemplar (the target itself) at stride 8.
         return cv2.resize(g[32:96, 32:96], (8, 8), interpolation=cv2.INTER_AREA)

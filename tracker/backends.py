@@ -35,8 +35,11 @@ class MatcherBackend(Protocol):
     has_box_head: bool
     has_attention: bool
 
-    def encode(self, crop: np.ndarray, modality: str) -> Any:
-        """Template features of one ``exemplar×exemplar`` crop (RGB ``H×W×3`` or grey ``H×W``)."""
+    def encode(self, crop: np.ndarray, modality: str, target: tuple[float, float] | None = None) -> Any:
+        """Template features of one ``exemplar×exemplar`` crop (RGB ``H×W×3`` or grey ``H×W``).
+
+        ``target`` is the target's ``(w, h)`` in crop pixels, for matchers that cut it out.
+        """
 
     def match(self, template: Any, crops: np.ndarray, modality: str, want: tuple[str, ...] = ()) -> Response:
         """Score maps of ``S`` search crops (``S×H×W×3`` or ``S×H×W``) of ``modality``."""
@@ -69,7 +72,7 @@ class NetworkBackend:
         self.has_box_head = bool(getattr(cfg, "box_head", True))
         self.has_attention = "attention" in str(getattr(cfg, "fusion", ""))
 
-    def encode(self, crop: np.ndarray, modality: str) -> Any:
+    def encode(self, crop: np.ndarray, modality: str, target: tuple[float, float] | None = None) -> Any:
         with self._torch.inference_mode():
             return self.model.encode_template(_to_tensor(crop, modality, self._torch).to(self.device), modality)
 

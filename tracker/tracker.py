@@ -85,7 +85,8 @@ class Tracker:
         for m in MODALITIES:
             img = frames.get(m)
             if img is not None and self._health.check(m, img).usable:
-                encoded[m] = self.backend.encode(self._exemplar(img, m, state), m)
+                crop, target = self._exemplar(img, m, state)
+                encoded[m] = self.backend.encode(crop, m, target=target)
         if modality not in encoded:
             raise InputError(f"frame {frames.index}: the {modality} image is blank or saturated; "
                              f"select the target on a frame where it is visible")
@@ -105,11 +106,14 @@ class Tracker:
         corner = self.mapping.point_from("infrared", (ir.shape[1], ir.shape[0]))
         return int(round(corner[0])), int(round(corner[1]))
 
-    def _exemplar(self, image: np.ndarray, modality: str, state: TrackState) -> np.ndarray:
+    def _exemplar(self, image: np.ndarray, modality: str, state: TrackState) -> tuple[np.ndarray, tuple[float, float]]:
+        """The exemplar crop of ``modality`` and the target's (w, h) inside it in crop pixels."""
         cfg = self.config
         k = self.mapping.scale_to(modality, tuple(state.center))
         side = context_size(*state.size, cfg.context) * k
-        return crop_resize(image, self.mapping.point_to(modality, tuple(state.center)), side, cfg.exemplar_size)
+        crop = crop_resize(image, self.mapping.point_to(modality, tuple(state.center)), side, cfg.exemplar_size)
+        ratio = cfg.exemplar_size / side * k
+        return crop, (float(state.size[0] * ratio), float(state.size[1] * ratio))
 
     # ---------------------------------------------------------------- update
     def update(self, frames: FramePair, want: tuple[str, ...] = ()) -> TrackResult:
