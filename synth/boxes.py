@@ -19,13 +19,16 @@ def gradient_magnitude(image: np.ndarray) -> np.ndarray:
     return cv2.magnitude(gx, gy)
 
 
-def structure_score(grad: np.ndarray, box: tuple[float, float, float, float]) -> float:
-    """Mean gradient magnitude inside an xywh box, normalised by the image's median magnitude."""
+def structure_score(grad: np.ndarray, box: tuple[float, float, float, float], reference: float | None = None) -> float:
+    """Mean gradient magnitude inside an xywh box, normalised by the image's median magnitude.
+
+    Pass ``reference`` (``median(grad) + 1``) when scoring many boxes of one image.
+    """
     x, y, w, h = (int(round(v)) for v in box)
     patch = grad[max(y, 0): y + h, max(x, 0): x + w]
     if patch.size == 0:
         return 0.0
-    ref = float(np.median(grad)) + 1.0
+    ref = float(np.median(grad)) + 1.0 if reference is None else reference
     return float(patch.mean()) / ref
 
 
@@ -52,6 +55,7 @@ def sample_structured_boxes(
         raise ValueError(f"visible {visible.shape[:2]} and infrared {(h_img, w_img)} sizes differ")
     max_side = max(min_side, int(max_frac * min(h_img, w_img)))
     grad_v, grad_i = gradient_magnitude(visible), gradient_magnitude(infrared)
+    ref_v, ref_i = float(np.median(grad_v)) + 1.0, float(np.median(grad_i)) + 1.0
     out: list[tuple[int, int, int, int]] = []
     for _ in range(max_tries):
         if len(out) >= n:
@@ -66,6 +70,6 @@ def sample_structured_boxes(
         x = int(rng.integers(0, w_img - w + 1))
         y = int(rng.integers(0, h_img - h + 1))
         box = (x, y, w, h)
-        if structure_score(grad_v, box) >= min_score and structure_score(grad_i, box) >= min_score:
+        if structure_score(grad_v, box, ref_v) >= min_score and structure_score(grad_i, box, ref_i) >= min_score:
             out.append(box)
     return out
