@@ -2,7 +2,7 @@
 # the virtual environment is (re)built only when missing or when pyproject.toml changes.
 #   make demo   set up .venv and run the application on the built-in demo
 #               (headless render into out/demo when there is no display)
-#   make test   set up .venv with the dev extra and run the test suite
+#   make test   set up .venv with the dev and vot extras and run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "[setup] installing $(TORCH_SPEC) (CPU) and HeteroTrack into $(VENV)"
 	$(BIN)/python -m pip install -q --disable-pip-version-check "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,vot]'
 	@touch $@
 
 demo: $(STAMP)

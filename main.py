@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("commands.demo", "render the built-in synthetic demo headless into a folder"),
     "make-sequence": ("commands.make_sequence", "write a synthetic or real-pair sequence in the VOT layout"),
     "track": ("commands.track", "track a target headless through a sequence, two videos or two folders"),
+    "trax": ("commands.trax", "serve the tracker to the VOT toolkit (TraX protocol)"),
     "eval-track": ("commands.eval_track", "score tracking results: precision, success and normalized precision"),
     "train": ("commands.train", "train the heterologous matcher"),
     "eval-match": ("commands.eval_match", "evaluate a matcher or baseline on cross-modal queries"),

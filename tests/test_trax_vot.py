@@ -1,0 +1,36 @@
+"""The TraX server under the real VOT toolkit client (`vot test`) on a generated sequence."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from streams.vot_writer import write_vot_sequence
+from tests.tracker_doubles import moving_target_scene
+
+VOT = Path(sys.executable).with_name("vot")
+
+
+@pytest.mark.slow
+def test_vot_toolkit_runs_heterotrack_over_trax(tmp_path):
+    if not VOT.exists():
+        pytest.skip("the VOT toolkit is not installed (pip install -e '.[vot]')")
+    frames, gt = moving_target_scene(n=8)
+    seq = write_vot_sequence(tmp_path / "seq", [(f, b, None) for f, b in zip(frames, gt)])
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    heterotrack = Path(sys.executable).with_name("heterotrack")
+    (ws / "trackers.ini").write_text(
+        f"[HeteroTrack]\nlabel = HeteroTrack\nprotocol = trax\ncommand = {heterotrack} trax --classic\n")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = subprocess.run([str(VOT), "test", "HeteroTrack", "--sequence", str(seq)], cwd=ws, env=env,
+                         capture_output=True, text=True, timeout=240)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-3000:]
+    assert "Test concluded successfuly" in log, log[-3000:]
+    states = [ln for ln in log.splitlines() if ln.startswith("@@TRAX:state")]
+    assert len(states) == 8, log[-3000:]  # the init reply plus 7 frames
+    assert "state=tracking" in states[-1]
+    shutil.rmtree(ws, ignore_errors=True)
