@@ -2,15 +2,18 @@
 # the virtual environment is (re)built only when missing or when pyproject.toml changes.
 #   make demo   set up .venv and run the application on the built-in demo
 #               (headless render into out/demo when there is no display)
-#   make test   set up .venv with the dev and vot extras and run the test suite
+#   make test   set up .venv (dev + vot extras) and .venv-vot (the VOT toolkit client), run the tests
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.heterotrack-installed
+# The VOT toolkit client, kept apart: it pulls opencv-python, which clashes with our OpenCV build.
+VOT_VENV  ?= .venv-vot
+VOT_STAMP := $(VOT_VENV)/.vot-installed
 # Installed before the project so pip never resolves a multi-GB CUDA build here.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test vot-client clean
 
 setup: $(STAMP)
 
@@ -19,6 +22,14 @@ $(STAMP): pyproject.toml
 	@echo "[setup] installing $(TORCH_SPEC) (CPU) and HeteroTrack into $(VENV)"
 	$(BIN)/python -m pip install -q --disable-pip-version-check "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,vot]'
+	@touch $@
+
+vot-client: $(VOT_STAMP)
+
+$(VOT_STAMP):
+	@test -x $(VOT_VENV)/bin/python || $(PYTHON) -m venv $(VOT_VENV)
+	@echo "[setup] installing the VOT toolkit client into $(VOT_VENV)"
+	$(VOT_VENV)/bin/python -m pip install -q --disable-pip-version-check vot-toolkit vot-trax attributee==0.1.9
 	@touch $@
 
 demo: $(STAMP)
@@ -30,10 +41,10 @@ demo: $(STAMP)
 	fi
 
 # pytest exit code 5 means "no tests collected": for us that is a broken suite, so it fails loudly.
-test: $(STAMP)
-	@QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+test: $(STAMP) $(VOT_STAMP)
+	@QT_QPA_PLATFORM=offscreen HETEROTRACK_VOT=$(VOT_VENV)/bin/vot $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "[test] pytest collected no tests: treating as failure"; exit 1; fi; \
 	exit $$rc
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(VOT_VENV) out .pytest_cache

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "track": ("commands.track", "track a target headless through a sequence, two videos or two folders"),
     "trax": ("commands.trax", "serve the tracker to the VOT toolkit (TraX protocol)"),
     "eval-track": ("commands.eval_track", "score tracking results: precision, success and normalized precision"),
+    "bench": ("commands.bench", "benchmark our tracking modes against OpenCV CSRT/KCF/MIL, one run"),
     "train": ("commands.train", "train the heterologous matcher"),
     "eval-match": ("commands.eval_match", "evaluate a matcher or baseline on cross-modal queries"),
 }

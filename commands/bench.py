@@ -1,0 +1,60 @@
+"""``heterotrack bench``: our modes and OpenCV CSRT/KCF/MIL on the same sequences, one run."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = """examples:
+  heterotrack bench                                   full run, report into docs/benchmarks/
+  heterotrack bench --quick                           2 synthetic scenes, 3 real sequences, 60 frames
+  heterotrack bench --classic --modes fused cross     the no-weights CFOG fallback
+"""
+    parser.add_argument("--out-dir", default="out/bench", help="sequence cache and results (default: out/bench)")
+    parser.add_argument("--report-dir", default="docs/benchmarks", help="where bench_DATE.md/.json go")
+    parser.add_argument("--weights", help="matcher checkpoint (default: assets/matcher.safetensors)")
+    parser.add_argument("--classic", action="store_true", help="run our modes on the CFOG fallback")
+    parser.add_argument("--modes", nargs="+", default=["visible", "infrared", "cross", "fused"],
+                        choices=["visible", "infrared", "cross", "fused"])
+    parser.add_argument("--opencv", nargs="*", default=["csrt", "kcf", "mil"], choices=["csrt", "kcf", "mil"])
+    parser.add_argument("--synthetic", nargs="*", default=None, help="synthetic presets (default: all but demo)")
+    parser.add_argument("--synthetic-frames", type=int, default=150)
+    parser.add_argument("--real-count", type=int, default=12, help="RoadScene validation sequences (0: none)")
+    parser.add_argument("--real-frames", type=int, default=100)
+    parser.add_argument("--pairs", default="../shared/data/roadscene", help="RoadScene pairs folder")
+    parser.add_argument("--quick", action="store_true", help="a small run for a smoke check")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    parser.add_argument("--tag", default="", help="suffix for the report file names")
+
+
+def run(args: argparse.Namespace) -> int:
+    from evaluation.bench import SYNTHETIC_PRESETS, BenchConfig, markdown, run_benchmark, write_report
+
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        pass
+    synthetic = tuple(args.synthetic) if args.synthetic is not None else SYNTHETIC_PRESETS
+    cfg = BenchConfig(out_dir=Path(args.out_dir), synthetic=synthetic, synthetic_frames=args.synthetic_frames,
+                      real_pairs=Path(args.pairs), real_count=args.real_count, real_frames=args.real_frames,
+                      modes=tuple(args.modes), opencv=tuple(args.opencv),
+                      weights=Path(args.weights) if args.weights else None, classic=args.classic)
+    if args.quick:
+        import dataclasses
+
+        cfg = dataclasses.replace(cfg, synthetic=("night", "dropout"), synthetic_frames=60, real_count=3,
+                                  real_frames=60, out_dir=cfg.out_dir / "quick")
+    report = run_benchmark(cfg)
+    stamp = time.strftime("%Y-%m-%d") + (f"_{args.tag}" if args.tag else "")
+    report_dir = Path(args.report_dir)
+    command = "heterotrack " + " ".join(sys.argv[2:] if len(sys.argv) > 1 and sys.argv[1] == "bench" else ["bench"])
+    write_report(report, report_dir / f"bench_{stamp}.json", report_dir / f"bench_{stamp}.md", command)
+    print(markdown(report))
+    print(f"wrote {report_dir / f'bench_{stamp}.md'}\nwrote {report_dir / f'bench_{stamp}.json'}")
+    return 0
