@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from core.errors import ConfigError, InputError, SourceError
 
 PRESET_NAMES = "demo, day, dusk, night, crossover, dropout, misaligned, leave-reenter"
@@ -29,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (same seed, same video)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override one SceneConfig field, e.g. --set lighting=night (repeatable)")
+    parser.add_argument("--no-track", action="store_true",
+                        help="only render the scene (by default the tracker runs too and its box is drawn)")
+    parser.add_argument("--mode", choices=("visible", "infrared", "cross", "fused"), default="fused",
+                        help="tracking mode for the demo run (default: fused)")
+    parser.add_argument("--weights", metavar="FILE", help="matcher checkpoint (default: assets/matcher.safetensors)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -166,10 +173,64 @@ def check_video(path: Path, frames: int) -> None:
         raise SourceError(f"{path}: the video holds {count} frames, expected {frames}")
 
 
+class DemoTracking:
+    """Runs the tracker on each generated frame (init on the first ground truth) for ``render_demo``'s overlays.
+
+    Results go to ``results.txt`` (flushed per frame, the CLI's format).
+    """
+
+    COLOUR = (255, 160, 0)  # RGB orange; ground truth is green
+
+    def __init__(self, mode: str, weights: str | None, results: Path):
+        from streams.results import ResultsWriter
+        from tracker.config import TrackerConfig
+        from tracker.factory import build_backend
+        from tracker.tracker import Tracker
+
+        self.tracker = Tracker(build_backend(weights), TrackerConfig(mode=mode))
+        self.writer = ResultsWriter(results)
+        self.states: dict[str, int] = {}
+        self.update_s = 0.0
+
+    def __call__(self, item: Any) -> list[Any]:
+        from synth.scene.preview import BoxOverlay
+
+        if item.frame.index == 0:
+            self.tracker.init(item.frame, item.box_visible, "visible")
+            box, state = self.tracker.state.box, "init"
+        else:
+            t0 = time.perf_counter()
+            result = self.tracker.update(item.frame)
+            self.update_s += time.perf_counter() - t0
+            box, state = result.box, result.state
+        self.states[state] = self.states.get(state, 0) + 1
+        self.writer.write(box)
+        return [BoxOverlay(box, self.tracker.mapping.box_to("infrared", box), self.COLOUR, f"tracker ({state})")]
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def run(args: argparse.Namespace) -> int:
     cfg = demo_config(args.preset, args.frames, args.seed, args.overrides)
     prepare_out_dir(args.out)
-    outputs = render_demo(cfg, args.out, progress=not args.quiet)
+    tracking = None if args.no_track else DemoTracking(args.mode, args.weights, args.out / "results.txt")
+    try:
+        outputs = render_demo(cfg, args.out, progress=not args.quiet, overlays=tracking)
+    finally:
+        if tracking is not None:
+            tracking.close()
+    if tracking is not None:
+        from core.geometry import iou
+        from streams.open import open_sequence
+        from streams.results import read_results
+
+        seq = open_sequence(outputs.sequence)
+        ious = iou(read_results(args.out / "results.txt")[1:], seq.groundtruth_visible[1:])
+        fps = (cfg.frames - 1) / tracking.update_s if tracking.update_s > 0 else float("nan")
+        print(f"tracker:  {tracking.tracker.backend.name}, mode {args.mode}: mean IoU {float(np.nanmean(ious)):.3f} "
+              f"over {cfg.frames - 1} frames, {fps:.1f} fps, states {tracking.states}")
+        print(f"results:  {args.out / 'results.txt'}")
     print(f"sequence: {outputs.sequence}")
     print(f"video:    {outputs.video}")
     print(f"preview:  {outputs.preview}")

@@ -33,6 +33,10 @@ def test_demo_writes_sequence_video_and_preview(capsys, tmp_path):
     assert ok and frame.shape == (128, 320, 3) and count == 6
     preview = cv2.imread(str(out / "preview.png"))
     assert preview.shape == (128, 320, 3) and preview.std() > 10
+    # The tracker ran too: one results line per frame, the first being the ground truth box.
+    lines = (out / "results.txt").read_text().splitlines()
+    assert len(lines) == 6 and lines[0] == (seq / "groundtruth.txt").read_text().splitlines()[0]
+    assert "tracker:" in stdout and "mean IoU" in stdout
 
 
 def test_rerun_with_fewer_frames_leaves_no_stale_frames(capsys, tmp_path):
