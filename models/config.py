@@ -51,6 +51,7 @@ class MatcherConfig:
     exemplar_size: int = 127               # template crop side (pixels)
     instance_size: int = 255               # search crop side (pixels)
     box_head: bool = True                  # regress a box at every score cell
+    structure_bins: int = 0                # >0: add that many fixed oriented-gradient channels to the input
 
     def __post_init__(self) -> None:
         _choice("backbone", self.backbone, BACKBONE_CHOICES)
@@ -67,6 +68,7 @@ class MatcherConfig:
         _int_range("attention_heads", self.attention_heads, 1, 64)
         _int_range("attention_layers", self.attention_layers, 1, 12)
         _int_range("light_tokens", self.light_tokens, 1, 16)
+        _int_range("structure_bins", self.structure_bins, 0, 32)
         _int_range("exemplar_size", self.exemplar_size, 32, 1024)
         _int_range("instance_size", self.instance_size, 32, 2048)
         if self.attention_dim % self.attention_heads:

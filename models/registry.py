@@ -45,7 +45,7 @@ __all__ = ["BACKBONES", "FUSIONS", "STRATEGIES", "build_backbone", "build_matche
 def build_backbone(cfg: MatcherConfig) -> ModalityBackbone:
     """The backbone family of ``cfg`` wrapped in its sharing strategy."""
     family = BACKBONES[cfg.backbone](width=cfg.width, out_channels=cfg.channels, multi_feature=cfg.multi_feature)
-    return STRATEGIES[cfg.strategy](family)
+    return STRATEGIES[cfg.strategy](family, cfg.structure_bins)
 
 
 def build_matcher(cfg: MatcherConfig) -> Matcher:

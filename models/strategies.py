@@ -13,10 +13,12 @@ low features and the stride-8 high features of one modality.
 """
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from models.backbones import BackboneFamily
 from models.backbones.common import InputNorm
+from models.structure import OrientedGradients
 
 MODALITIES = ("visible", "infrared")
 #: Input channels of each modality's images.
@@ -32,19 +34,26 @@ class ModalityBackbone(nn.Module):
 
     strategy = ""
 
-    def __init__(self, family: BackboneFamily):
+    def __init__(self, family: BackboneFamily, structure_bins: int = 0):
         super().__init__()
         self.norm = nn.ModuleDict({m: InputNorm(*_NORM[m]) for m in MODALITIES})
         self.low_channels = family.low_channels
         self.out_channels = family.out_channels
+        self.structure = OrientedGradients(structure_bins) if structure_bins > 0 else None
+        self.extra_channels = structure_bins
+
+    def _with_structure(self, normalised: Tensor, image: Tensor) -> Tensor:
+        if self.structure is None:
+            return normalised
+        return torch.cat([normalised, self.structure(image)], dim=1)
 
     def stages(self, modality: str) -> tuple[nn.Module, nn.Module]:
         """The (low, high) modules that process images of ``modality``."""
         raise NotImplementedError
 
     def prepare(self, image: Tensor, modality: str) -> Tensor:
-        """Normalised input as the low stage of ``modality`` expects it."""
-        return self.norm[modality](image)
+        """Normalised input (plus structure channels) as the low stage of ``modality`` expects it."""
+        return self._with_structure(self.norm[modality](image), image)
 
     def forward(self, image: Tensor, modality: str) -> tuple[Tensor, Tensor]:
         """``(low, high)`` features: stride 4 / ``low_channels`` and stride 8 / ``out_channels``."""
@@ -58,9 +67,9 @@ class SharedBackbone(ModalityBackbone):
 
     strategy = "shared"
 
-    def __init__(self, family: BackboneFamily):
-        super().__init__(family)
-        self.low = family.make_low(3)
+    def __init__(self, family: BackboneFamily, structure_bins: int = 0):
+        super().__init__(family, structure_bins)
+        self.low = family.make_low(3 + self.extra_channels)
         self.high = family.make_high()
 
     def stages(self, modality: str) -> tuple[nn.Module, nn.Module]:
@@ -68,7 +77,7 @@ class SharedBackbone(ModalityBackbone):
 
     def prepare(self, image: Tensor, modality: str) -> Tensor:
         x = self.norm[modality](image)
-        return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+        return self._with_structure(x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x, image)
 
 
 class LowSepHighShareBackbone(ModalityBackbone):
@@ -76,9 +85,9 @@ class LowSepHighShareBackbone(ModalityBackbone):
 
     strategy = "low-sep-high-share"
 
-    def __init__(self, family: BackboneFamily):
-        super().__init__(family)
-        self.low = nn.ModuleDict({m: family.make_low(c) for m, c in MODALITY_CHANNELS.items()})
+    def __init__(self, family: BackboneFamily, structure_bins: int = 0):
+        super().__init__(family, structure_bins)
+        self.low = nn.ModuleDict({m: family.make_low(c + self.extra_channels) for m, c in MODALITY_CHANNELS.items()})
         self.high = family.make_high()
 
     def stages(self, modality: str) -> tuple[nn.Module, nn.Module]:
@@ -90,9 +99,9 @@ class IndependentBackbone(ModalityBackbone):
 
     strategy = "independent"
 
-    def __init__(self, family: BackboneFamily):
-        super().__init__(family)
-        self.low = nn.ModuleDict({m: family.make_low(c) for m, c in MODALITY_CHANNELS.items()})
+    def __init__(self, family: BackboneFamily, structure_bins: int = 0):
+        super().__init__(family, structure_bins)
+        self.low = nn.ModuleDict({m: family.make_low(c + self.extra_channels) for m, c in MODALITY_CHANNELS.items()})
         self.high = nn.ModuleDict({m: family.make_high() for m in MODALITIES})
 
     def stages(self, modality: str) -> tuple[nn.Module, nn.Module]:
