@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from core.config import load_config
@@ -85,10 +86,21 @@ def run(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         summary_path = Path(args.summary) if args.summary else out.with_suffix(".json")
         total = len(source) if hasattr(source, "__len__") else None
-        stats = track_frames(source, tracker, box, out, init_modality=args.init_modality, init_index=init_index,
+        skipped: list[str] = []
+
+        def log(message: str) -> None:
+            from tqdm import tqdm
+
+            skipped.append(message)
+            tqdm.write(f"warning: {message}", file=sys.stderr)
+
+        # A frame that fails to decode is logged and treated as missing; tracking carries on.
+        frames = source.iter_tolerant(log) if hasattr(source, "iter_tolerant") else source
+        stats = track_frames(frames, tracker, box, out, init_modality=args.init_modality, init_index=init_index,
                              video_path=args.save_video, summary_path=summary_path, groundtruth=gt,
                              fps=source.fps or 30.0, total=total, max_frames=args.max_frames,
-                             progress=not args.quiet, meta={"source": str(args.sequence or args.visible)})
+                             progress=not args.quiet, meta={"source": str(args.sequence or args.visible),
+                                                                     "skipped": skipped})
     for notice in getattr(source, "notices", []) or []:
         print(f"note: {notice}")
     print(f"backend: {stats['backend']}  mode: {stats['mode']}")

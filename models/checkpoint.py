@@ -66,11 +66,12 @@ def save_matcher(model: Matcher, cfg: MatcherConfig, path: str | os.PathLike[str
 
 def read_meta(path: str | os.PathLike[str]) -> tuple[MatcherConfig, dict[str, Any]]:
     """The config and the whole JSON metadata of a checkpoint, without touching the weights."""
-    _, meta_path = checkpoint_paths(path)
+    weights_path, meta_path = checkpoint_paths(path)
     try:
         text = meta_path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CheckpointError(f"{meta_path}: checkpoint metadata not found") from None
+        raise CheckpointError(f"{meta_path}: checkpoint metadata not found (a checkpoint is {weights_path.name} "
+                              f"plus {meta_path.name} beside it)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{meta_path}: cannot read checkpoint metadata ({exc})") from None
     try:

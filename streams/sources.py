@@ -97,6 +97,22 @@ class IndexedPairSource(PairSource):
         for i in range(len(self)):
             yield self.frame(i)
 
+    def iter_tolerant(self, log: Callable[[str], None]) -> Iterator[FramePair]:
+        """Like iterating, but an image that fails to decode becomes ``None`` for that modality.
+
+        Each failure is passed to ``log`` (the message names the file and
+        frame), so a tracker treats it as a missing frame and carries on.
+        """
+        for i in range(len(self)):
+            images = []
+            for stream in (self.visible, self.infrared):
+                try:
+                    images.append(stream.read(i))
+                except InputError as exc:
+                    log(f"skipped: {exc}")
+                    images.append(None)
+            yield FramePair(i, images[0], images[1], self.visible.timestamp(i), self.infrared.timestamp(i))
+
     @property
     def sync_report(self) -> SyncReport:
         """The index pairing: ``length`` pairs, the tail of a longer stream dropped."""

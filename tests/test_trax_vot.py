@@ -36,3 +36,18 @@ def test_vot_toolkit_runs_heterotrack_over_trax(tmp_path):
     assert len(states) == 8, log[-3000:]  # the init reply plus 7 frames
     assert "state=tracking" in states[-1]
     shutil.rmtree(ws, ignore_errors=True)
+
+
+def test_server_exits_cleanly_when_the_client_disconnects():
+    pytest.importorskip("trax", reason="vot-trax (the vot extra) is not installed")
+    server = Path(sys.executable).with_name("heterotrack")
+    proc = subprocess.Popen([str(server), "trax", "--classic"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().startswith(b"@@TRAX:hello")
+        proc.stdin.close()  # the client goes away before initialising
+        assert proc.wait(timeout=60) == 0
+        assert b"client disconnected" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

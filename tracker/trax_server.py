@@ -7,6 +7,7 @@ the tracker; every reply carries the box and the confidence as a property.
 """
 from __future__ import annotations
 
+import sys
 from typing import Callable
 
 import numpy as np
@@ -38,7 +39,7 @@ def _region_box(region) -> np.ndarray:
 def serve(make_tracker: Callable[[], Tracker], log: str | None = None) -> int:
     """Answer TraX requests until the client quits. Returns a process exit code."""
     try:
-        from trax import Image, Region, TraxStatus
+        from trax import Image, Region, TraxException, TraxStatus
         from trax.region import Rectangle
         from trax.server import Server
     except ImportError:
@@ -49,7 +50,11 @@ def serve(make_tracker: Callable[[], Tracker], log: str | None = None) -> int:
     with Server([Region.RECTANGLE, Region.POLYGON], [Image.PATH], ["color", "ir"],
                 tracker_name="HeteroTrack", tracker_family="heterotrack", log=log or False) as server:
         while True:
-            request = server.wait()
+            try:
+                request = server.wait()
+            except TraxException as exc:  # the client went away: nothing left to answer
+                print(f"heterotrack trax: client disconnected ({exc}); exiting", file=sys.stderr)
+                return 0
             if request.type == TraxStatus.QUIT:
                 break
             if request.type == TraxStatus.INITIALIZE:
