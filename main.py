@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("commands.demo", "render the built-in synthetic demo headless into a folder"),
     "make-sequence": ("commands.make_sequence", "write a synthetic or real-pair sequence in the VOT layout"),
     "track": ("commands.track", "track a target headless through a sequence, two videos or two folders"),
+    "register": ("commands.register", "estimate the IR-to-visible homography of a camera pair (calibration file)"),
     "trax": ("commands.trax", "serve the tracker to the VOT toolkit (TraX protocol)"),
     "eval-track": ("commands.eval_track", "score tracking results: precision, success and normalized precision"),
     "bench": ("commands.bench", "benchmark our tracking modes against OpenCV CSRT/KCF/MIL, one run"),
