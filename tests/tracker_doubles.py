@@ -17,8 +17,9 @@ class NccBackend:
     has_box_head = False
     has_attention = False
 
-    def __init__(self) -> None:
+    def __init__(self, gain: float = 8.0, bias: float = -4.0) -> None:
         self.calls = 0
+        self.gain, self.bias = gain, bias  # NCC in [-1, 1] -> logits
 
     @staticmethod
     def _grey(crop: np.ndarray) -> np.ndarray:
@@ -35,7 +36,7 @@ class NccBackend:
         for crop in crops:
             g = cv2.resize(self._grey(crop).astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA)
             out.append(cv2.matchTemplate(g, template, cv2.TM_CCOEFF_NORMED))
-        score = 8.0 * np.stack(out) - 4.0  # 25x25 map
+        score = self.gain * np.stack(out) + self.bias  # 25x25 map
         # Cell j places the 8-cell fingerprint at crop x = 8*j .. 8*j+64, centre 8*j + 32.
         return Response(score=score.astype(np.float32), origin=32.0, stride=8.0)
 
