@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override one setting (repeatable); model.KEY=VALUE for the model")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest "
                         "checkpoint (or from a given checkpoint file), with its saved settings")
+    parser.add_argument("--export", metavar="RUN_DIR|CHECKPOINT",
+                        help="write the weights of a run's newest (or the given) checkpoint to --out, then stop")
     parser.add_argument("--run-dir", metavar="DIR", help="where checkpoints, metrics.csv and curves.png go "
                         "(default: runs/train-YYYYmmdd-HHMMSS)")
     parser.add_argument("--device", metavar="DEV", help="cpu, cuda or cuda:N (default: the preset's)")
@@ -67,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
     from training.run import execute, plan_fresh, plan_resume
 
     command = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    if args.export:
+        from training.export import export_checkpoint
+
+        if not args.out:
+            raise ConfigError("--export needs --out PATH for the weights")
+        weights = export_checkpoint(args.export, args.out, command)
+        print(f"heterotrack train: exported {args.export} to {weights} (+ .json)")
+        return 0
     runtime = {k: v for k, v in (("device", args.device), ("threads", args.threads), ("workers", args.workers))
                if v is not None}
     if args.resume:
