@@ -304,6 +304,10 @@ class FakeMatcher(nn.Module):
         self.box_head = box_head
         self.modalities = []
 
+    def inference_copy(self):
+        """The real Matcher folds BatchNorm here; this double has none to fold."""
+        return self
+
     def encode_template(self, t, modality):
         assert t.shape[1:] == ((3, 127, 127) if modality == "visible" else (1, 127, 127))
         self.modalities.append(modality)

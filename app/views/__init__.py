@@ -1,0 +1,1 @@
+"""The window's panels; each takes the :class:`app.model.AppModel` and redraws from it."""
