@@ -36,8 +36,8 @@ demo: $(STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		$(BIN)/heterotrack gui --demo; \
 	else \
-		echo "[demo] no display found: rendering the headless demo"; \
-		$(BIN)/heterotrack demo --out out/demo; \
+		echo "[demo] no display found: rendering and tracking the headless demo (5 s of video)"; \
+		$(BIN)/heterotrack demo --out out/demo --frames 150; \
 	fi
 
 # pytest exit code 5 means "no tests collected": for us that is a broken suite, so it fails loudly.
