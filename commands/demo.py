@@ -9,7 +9,6 @@ a future tracker run) can call it and add their own boxes via ``overlays``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,36 +47,12 @@ class DemoOutputs:
     seconds: float
 
 
-def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings as a mapping; values are JSON when they parse, else strings (lists: a,b)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(f"--set '{item}': expected KEY=VALUE")
-        try:
-            value: Any = json.loads(text)
-        except json.JSONDecodeError:
-            value = [v.strip() for v in text.split(",")] if "," in text else text
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = [_number(v) for v in value]
-        out[key] = value
-    return out
-
-
-def _number(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def demo_config(preset: str, frames: int | None, seed: int | None, overrides: Sequence[str] = ()):
     """The SceneConfig the demo renders; bad presets, keys or values raise ConfigError/InputError."""
-    from synth.scene import scene_config
+    from core.config import parse_assignments
+    from synth.scene import SceneConfig, scene_config
 
-    values = parse_overrides(overrides)
+    values = parse_assignments(SceneConfig, list(overrides))
     if frames is not None:
         if frames < 1:
             raise InputError(f"--frames: must be at least 1, got {frames}")

@@ -5,10 +5,10 @@ import argparse
 import dataclasses
 import importlib
 import json
-import typing
 from pathlib import Path
 from typing import Any
 
+from core.config import parse_assignments
 from core.errors import ConfigError, InputError
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "roadscene"
@@ -105,57 +105,9 @@ def run(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- overrides
 
-def parse_value(text: str, hint: Any, where: str) -> Any:
-    """Convert ``--set`` text to the type of the field (``hint``)."""
-    origin = typing.get_origin(hint)
-    try:
-        if hint is bool:
-            low = text.strip().lower()
-            if low in ("true", "yes", "on", "1"):
-                return True
-            if low in ("false", "no", "off", "0"):
-                return False
-            raise ValueError
-        if hint in (int, float):
-            return hint(text)
-        if hint is str:
-            return text
-        if origin is tuple:
-            items = [t.strip() for t in text.strip().strip("[]()").split(",") if t.strip()]
-            args = typing.get_args(hint)
-            types = [args[0]] * len(items) if len(args) == 2 and args[1] is Ellipsis else list(args)
-            if len(types) != len(items):
-                raise ValueError
-            return tuple(parse_value(t, ty, where) for t, ty in zip(items, types))
-    except ValueError:
-        if origin is tuple:
-            args = typing.get_args(hint)
-            count = "" if len(args) == 2 and args[1] is Ellipsis else f"{len(args)} "
-            kind = f"comma-separated list of {count}{args[0].__name__} values"
-        else:
-            kind = getattr(hint, "__name__", str(hint))
-        raise ConfigError(f"{where}: '{text}' is not a valid {kind}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def apply_overrides(config: Any, items: list[str], flag: str = "--set") -> Any:
     """``config`` with ``KEY=VALUE`` items applied (unknown keys and bad values raise ConfigError)."""
-    cls = type(config)
-    fields = {f.name for f in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(f"{flag} '{item}': expected KEY=VALUE")
-        if key not in fields:
-            raise ConfigError(f"{flag} {key}: unknown key for {cls.__name__} (known keys: {', '.join(sorted(fields))})")
-        values[key] = parse_value(text, hints.get(key), f"{flag} {key}")
-    return _replace(config, values, flag)
+    return _replace(config, parse_assignments(type(config), items, flag), flag)
 
 
 def _replace(config: Any, values: dict[str, Any], where: str) -> Any:

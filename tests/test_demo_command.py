@@ -55,7 +55,7 @@ def test_bad_out_preset_and_settings_give_clear_errors(capsys, tmp_path):
     code, _, err = run_cli(capsys, "--out", tmp_path / "x", "--preset", "noon")
     assert code == 2 and "--preset: unknown preset 'noon'" in err and "leave-reenter" in err
     code, _, err = run_cli(capsys, "--out", tmp_path / "x", "--set", "colour=red")
-    assert code == 2 and "unknown key 'colour'" in err
+    assert code == 2 and "--set colour: unknown key for SceneConfig" in err
     code, _, err = run_cli(capsys, "--out", tmp_path / "x", "--frames", "0")
     assert code == 2 and "--frames: must be at least 1" in err
     assert not (tmp_path / "x").exists()
