@@ -42,7 +42,7 @@ demo: $(STAMP)
 
 # pytest exit code 5 means "no tests collected": for us that is a broken suite, so it fails loudly.
 test: $(STAMP) $(VOT_STAMP)
-	@QT_QPA_PLATFORM=offscreen HETEROTRACK_VOT=$(VOT_VENV)/bin/vot $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@QT_QPA_PLATFORM=offscreen HETEROTRACK_VOT=$(abspath $(VOT_VENV))/bin/vot $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "[test] pytest collected no tests: treating as failure"; exit 1; fi; \
 	exit $$rc
 

@@ -13,6 +13,7 @@ from tests.tracker_doubles import moving_target_scene
 REPO = Path(__file__).resolve().parents[1]
 # The toolkit lives in its own environment (it pulls opencv-python); `make test` passes its path.
 VOT = Path(os.environ.get("HETEROTRACK_VOT", REPO / ".venv-vot" / "bin" / "vot"))
+VOT = VOT if VOT.is_absolute() else (REPO / VOT)  # the client runs from a workspace folder
 
 
 @pytest.mark.slow
