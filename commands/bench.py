@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     report = run_benchmark(cfg)
     stamp = time.strftime("%Y-%m-%d") + (f"_{args.tag}" if args.tag else "")
     report_dir = Path(args.report_dir)
-    command = "heterotrack " + " ".join(sys.argv[2:] if len(sys.argv) > 1 and sys.argv[1] == "bench" else ["bench"])
+    argv = sys.argv[sys.argv.index("bench") + 1:] if "bench" in sys.argv else []
+    command = " ".join(["heterotrack", "bench", *argv])
     write_report(report, report_dir / f"bench_{stamp}.json", report_dir / f"bench_{stamp}.md", command)
     print(markdown(report))
     print(f"wrote {report_dir / f'bench_{stamp}.md'}\nwrote {report_dir / f'bench_{stamp}.json'}")
