@@ -125,14 +125,12 @@ class Tracker:
         t0 = time.perf_counter()
         health = {m: self._health.check(m, frames.get(m)) for m in st.templates}
         usable = [m for m in st.templates if health[m].usable]
-        full_scan = st.lost and st.growth >= cfg.max_search_growth and st.frames_lost % 5 == 4
         timings: dict[str, float] = {}
         if not usable:
             return self._blind(frames.index, health, timings, t0)
-        base_side = context_size(*st.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
-        if full_scan:
-            return self._full_scan(frames, usable, health, base_side, want, t0)
-        side = base_side * st.growth
+        side = context_size(*st.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        if st.lost:
+            return self._scan(frames, usable, health, side, t0)
         factors = cfg.scale_factors
         responses: dict[str, Response] = {}
         t_crop = t_net = 0.0
@@ -232,17 +230,10 @@ class Tracker:
         return acc / total * crop_scale
 
     def _advance(self, confidence: float, disp: np.ndarray, factor: float, head_size: np.ndarray | None) -> str:
-        """Apply the measured motion, scale and confidence to the state; return the frame's state name."""
+        """Apply a tracking frame's motion, scale and confidence to the state; return its state name.
+
+        (While lost, :meth:`_scan` updates the state instead.)"""
         cfg, st = self.config, self.state
-        if st.lost:
-            if confidence >= cfg.reacquire_threshold:
-                st.lost, st.growth, st.weak_frames, st.frames_lost = False, 1.0, 0, 0
-                st.center = st.center + disp
-                self._clamp()
-                return "redetected"
-            st.frames_lost += 1
-            st.growth = min(st.growth * cfg.search_growth, cfg.max_search_growth)
-            return "lost"
         weak = confidence < cfg.lost_threshold
         st.center = st.center + disp
         scale = (1.0 - cfg.scale_lr) + cfg.scale_lr * factor
@@ -275,15 +266,33 @@ class Tracker:
                            score=float("nan"), confidence=0.0, state="blind", modalities=(), weights={},
                            health={m: h.status for m, h in health.items()}, best_scale=-1, timings=timings)
 
-    def _full_scan(self, frames: FramePair, usable: list[str], health: dict, side: float,
-                   want: tuple[str, ...], t0: float) -> TrackResult:
-        """Search the whole frame with the frozen templates, tile by tile, for re-detection."""
+    def _scan_region(self, side: float) -> tuple[float, float, float, float]:
+        """Where to look while lost: a square ``growth`` times the search side around the last position,
+        growing each frame, and the whole frame every fifth frame once it has reached its largest size."""
         cfg, st = self.config, self.state
         w_img, h_img = st.image_size
-        step = side / 2
-        xs = np.arange(side / 2 - step / 2, max(w_img, side / 2) + step / 2, step)
-        ys = np.arange(side / 2 - step / 2, max(h_img, side / 2) + step / 2, step)
-        centres = [(float(x), float(y)) for y in ys for x in xs]
+        if st.growth >= cfg.max_search_growth and st.frames_lost % 5 == 4:
+            return 0.0, 0.0, float(w_img), float(h_img)
+        half = side * st.growth / 2
+        cx, cy = st.center
+        return max(cx - half, 0.0), max(cy - half, 0.0), min(cx + half, w_img), min(cy + half, h_img)
+
+    def _scan(self, frames: FramePair, usable: list[str], health: dict, side: float, t0: float) -> TrackResult:
+        """Re-detection: tile a region with search crops at the template's scale and take the best peak.
+
+        Widening one crop instead would shrink the target relative to the frozen template, which a
+        matcher trained at one scale does not find; tiles keep the scale and only move.
+        """
+        cfg, st = self.config, self.state
+        x0, y0, x1, y1 = self._scan_region(side)
+        step = 0.75 * side
+
+        def centres_along(lo: float, hi: float) -> np.ndarray:
+            if hi - lo <= side:
+                return np.array([(lo + hi) / 2])
+            return np.linspace(lo + side / 2, hi - side / 2, int(np.ceil((hi - lo - side) / step)) + 1)
+
+        centres = [(float(x), float(y)) for y in centres_along(y0, y1) for x in centres_along(x0, x1)]
         probs, geometry = {}, None
         for m in usable:
             crops = np.concatenate([self._search_crops(frames.get(m), m, c, [side]) for c in centres])
@@ -296,18 +305,20 @@ class Tracker:
         i, j = R.peak(fused[tile])
         origin, stride = geometry
         point = np.array([origin + stride * j, origin + stride * i]) - cfg.instance_size / 2
-        st.frames_lost += 1
-        state = "lost"
         if confidence >= cfg.reacquire_threshold:
             st.center = np.array(centres[tile]) + point * side / cfg.instance_size
             st.lost, st.growth, st.weak_frames, st.frames_lost = False, 1.0, 0, 0
             self._clamp()
             state = "redetected"
+        else:
+            st.frames_lost += 1
+            st.growth = min(st.growth * cfg.search_growth, cfg.max_search_growth)
+            state = "lost"
         return TrackResult(index=frames.index, box=st.box, box_infrared=self.mapping.box_to("infrared", st.box),
                            score=float("nan"), confidence=confidence, state=state, modalities=tuple(usable),
                            weights=weights, health={m: h.status for m, h in health.items()}, best_scale=-1,
                            score_maps={"fused": fused[tile:tile + 1]},
-                           timings={"total_ms": 1e3 * (time.perf_counter() - t0)})
+                           timings={"total_ms": 1e3 * (time.perf_counter() - t0), "tiles": float(len(centres))})
 
     @staticmethod
     def _collect(responses: dict[str, Response], kind: str) -> dict[str, np.ndarray] | None:
