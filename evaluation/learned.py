@@ -56,12 +56,8 @@ class LearnedMatcher:
         if not path.is_file():
             raise CheckpointError(
                 f"{path}: model weights not found; train them with 'heterotrack train' or pass --weights FILE")
-        try:
-            from models.checkpoint import load_matcher
-        except ModuleNotFoundError as exc:
-            if exc.name != "models.checkpoint":
-                raise
-            raise CheckpointError(f"{path}: cannot load: models.checkpoint is not available in this version") from None
+        from models.checkpoint import load_matcher
+
         model, _cfg, _meta = load_matcher(path)
         model = model.inference_copy()  # BatchNorm folded: same outputs, faster
         return cls(model, device)
