@@ -54,8 +54,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     return value
 
 
-def load_config(cls: type[T], path: str | Path, section: str | None = None) -> T:
-    """Read ``cls`` from a ``.toml`` or ``.json`` file, optionally from one table."""
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The table in a ``.toml`` (or else JSON) file; a missing, unreadable or invalid file is a ConfigError."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -67,6 +67,15 @@ def load_config(cls: type[T], path: str | Path, section: str | None = None) -> T
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a table of settings at the top level")
+    return data
+
+
+def load_config(cls: type[T], path: str | Path, section: str | None = None) -> T:
+    """Read ``cls`` from a ``.toml`` or ``.json`` file, optionally from one table."""
+    path = Path(path)
+    data = read_config_file(path)
     if section is not None:
         if section not in data:
             raise ConfigError(f"{path}: missing section [{section}]")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from core.config import config_from_mapping
+from core.config import config_from_mapping, read_config_file
 from core.errors import ConfigError
 
 DIRECTIONS = ("visible>infrared", "infrared>visible", "visible>visible", "infrared>infrared")
@@ -222,16 +222,7 @@ def _check_keys(data: Mapping[str, Any], source: str) -> None:
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_config_file(path)
     extra = [k for k in data if k not in ("train", "model")]
     if extra:
         raise ConfigError(f"{path}: unknown table or key '{extra[0]}' (expected [train] and/or [model])")
