@@ -15,10 +15,10 @@ from app import maps as M
 from app.model import AppModel
 from app.updates import FrameUpdate
 from app.views.crop_panel import CropPanel, centred_map_rect
-from app.views.widgets import caption_label, fill_combo
+from app.views.widgets import ModelView, caption_label, fill_combo
 
 
-class AttentionView(QtWidgets.QWidget):
+class AttentionView(ModelView):
     def __init__(self, model: AppModel, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.model = model
@@ -49,15 +49,6 @@ class AttentionView(QtWidgets.QWidget):
         for combo in (self.modality, self.layer, self.head):
             combo.currentIndexChanged.connect(self._option_changed)
         model.changed.connect(self.refresh)
-
-    def _option_changed(self) -> None:
-        if self.model.current is not None:
-            self.refresh(self.model.current)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if self.model.current is not None:
-            self.refresh(self.model.current)
 
     def refresh(self, update: FrameUpdate) -> None:
         if not self.isVisible():

@@ -10,12 +10,12 @@ from app import theme
 from app.model import AppModel
 from app.updates import FrameUpdate
 from app.views.crop_panel import CropPanel
-from app.views.widgets import caption_label, fill_combo
+from app.views.widgets import ModelView, caption_label, fill_combo
 
 CHANNELS = 16
 
 
-class FeaturesView(QtWidgets.QWidget):
+class FeaturesView(ModelView):
     def __init__(self, model: AppModel, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.model = model
@@ -41,15 +41,6 @@ class FeaturesView(QtWidgets.QWidget):
         for combo in (self.modality, self.layer):
             combo.currentIndexChanged.connect(self._option_changed)
         model.changed.connect(self.refresh)
-
-    def _option_changed(self) -> None:
-        if self.model.current is not None:
-            self.refresh(self.model.current)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if self.model.current is not None:
-            self.refresh(self.model.current)
 
     def refresh(self, update: FrameUpdate) -> None:
         if self.isVisible() and update.result is not None:

@@ -41,3 +41,24 @@ class Caption(pg.LabelItem):
             QtCore.Qt.SizeHint.MinimumDescent: (0, 0),
         }
         self.updateGeometry()
+
+
+class ModelView(QtWidgets.QWidget):
+    """A panel that redraws the model's current frame when shown or when one of its options changes.
+
+    Subclasses set ``self.model`` and implement ``refresh(update)``.
+    """
+
+    model: "object"
+
+    def _option_changed(self) -> None:
+        if self.model.current is not None:
+            self.refresh(self.model.current)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.model.current is not None:
+            self.refresh(self.model.current)
+
+    def refresh(self, update) -> None:
+        raise NotImplementedError
