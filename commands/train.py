@@ -18,6 +18,7 @@ EPILOG = """examples:
   heterotrack train --preset gpu --device cuda --out assets/matcher_gpu
   heterotrack train --config train.toml --set lr=5e-4 --set model.fusion=xcorr
   heterotrack train --resume runs/cpu1            continue exactly where it stopped
+  heterotrack train --init-from assets/matcher --run-dir runs/cpu2   a new schedule from trained weights
   torchrun --nproc_per_node=2 main.py train --preset tiny --backend gloo --run-dir runs/ddp
 
 settings: --preset, then the [train] table of --config, then --set key=value
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override one setting (repeatable); model.KEY=VALUE for the model")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest "
                         "checkpoint (or from a given checkpoint file), with its saved settings")
+    parser.add_argument("--init-from", metavar="WEIGHTS", help="start a fresh run from these exported weights "
+                        "(PATH.safetensors + PATH.json) instead of a random model; the architecture is theirs "
+                        "and --set model.* must agree with it")
     parser.add_argument("--export", metavar="RUN_DIR|CHECKPOINT",
                         help="write the weights of a run's newest (or the given) checkpoint to --out, then stop")
     parser.add_argument("--run-dir", metavar="DIR", help="where checkpoints, metrics.csv and curves.png go "
@@ -80,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
     runtime = {k: v for k, v in (("device", args.device), ("threads", args.threads), ("workers", args.workers))
                if v is not None}
     if args.resume:
-        if args.preset or args.config or args.sets:
+        if args.preset or args.config or args.sets or args.init_from:
             raise ConfigError("--resume: the run continues with its saved settings; drop --preset/--config/--set "
-                              "(only --device, --threads and --workers may change)")
+                              "(only --device, --threads and --workers may change; --init-from starts a new run)")
         plan = plan_resume(Path(args.resume), runtime, Path(args.roadscene) if args.roadscene else None,
                            Path(args.out) if args.out else None, command, DEFAULT_ROADSCENE)
     else:
@@ -92,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / time.strftime("train-%Y%m%d-%H%M%S")
         spec = DataSpec(None if args.synthetic_only else Path(args.roadscene or DEFAULT_ROADSCENE),
                         Path(args.train_list), Path(args.val_list))
-        plan = plan_fresh(cfg, model_table, run_dir, spec, Path(args.out) if args.out else None, command)
+        plan = plan_fresh(cfg, model_table, run_dir, spec, Path(args.out) if args.out else None, command,
+                          init_from=Path(args.init_from) if args.init_from else None)
     execute(plan, backend=args.backend, progress=not args.no_progress)
     return 0
 

@@ -20,7 +20,7 @@ import torch
 
 from core.config import config_from_mapping, config_to_dict
 from core.errors import CheckpointError, ConfigError
-from models.checkpoint import save_matcher
+from models.checkpoint import load_matcher, read_meta, save_matcher
 from models.config import MatcherConfig
 from models.registry import build_matcher
 from training.config import TrainConfig, override_config
@@ -39,6 +39,7 @@ class RunPlan:
     out: Path  # final weights: out.safetensors + out.json
     command: str
     resume: Path | None = None  # checkpoint stem to continue from
+    init_from: Path | None = None  # exported weights to start a fresh run from (same architecture)
 
 
 def model_config(table: Mapping[str, Any], cfg: TrainConfig, source: str) -> MatcherConfig:
@@ -51,12 +52,27 @@ def model_config(table: Mapping[str, Any], cfg: TrainConfig, source: str) -> Mat
 
 
 def plan_fresh(cfg: TrainConfig, model_table: Mapping[str, Any], run_dir: Path, spec: DataSpec,
-               out: Path | None, command: str) -> RunPlan:
+               out: Path | None, command: str, init_from: Path | None = None) -> RunPlan:
+    """A new run; with ``init_from`` its model starts from those exported weights instead of at random.
+
+    The weights' architecture must equal the run's model settings exactly
+    (``--set model.*`` defaults to the weights' own config when none are
+    given), so a warm start can never load part of a network silently.
+    """
     if latest_checkpoint(run_dir / "checkpoints") is not None:
         raise ConfigError(f"--run-dir {run_dir}: already holds a training run; continue it with "
                           f"--resume {run_dir} or choose another --run-dir")
-    mcfg = model_config(model_table, cfg, "model settings")
-    return RunPlan(cfg, mcfg, run_dir, spec, out or run_dir / "matcher", command)
+    if init_from is not None:
+        init_cfg, _ = read_meta(init_from)
+        table = {**config_to_dict(init_cfg), **model_table}
+        mcfg = model_config(table, cfg, "model settings")
+        if mcfg != init_cfg:
+            diff = sorted(k for k, v in config_to_dict(mcfg).items() if config_to_dict(init_cfg).get(k) != v)
+            raise ConfigError(f"--init-from {init_from}: its architecture differs from the run's model settings "
+                              f"in {', '.join(diff)}; a warm start needs the same architecture")
+    else:
+        mcfg = model_config(model_table, cfg, "model settings")
+    return RunPlan(cfg, mcfg, run_dir, spec, out or run_dir / "matcher", command, init_from=init_from)
 
 
 def find_checkpoint(path: Path) -> Path:
@@ -104,12 +120,16 @@ def execute(plan: RunPlan, backend: str | None = None, progress: bool = True,
             torch.set_num_threads(threads)
         torch.manual_seed(cfg.seed)
         model = build_matcher(plan.model_cfg)
+        init_info = {}
+        if plan.init_from is not None and plan.resume is None:
+            model.load_state_dict(load_matcher(plan.init_from)[0].state_dict(), strict=True)
+            init_info = {"init_from": str(plan.init_from), "init_from_sha256": _sha256(plan.init_from)}
         data = build_training_data(cfg, plan.spec, with_validation=ctx.is_main)
         data_info = {**data.info, "synthetic_only": plan.spec.roadscene is None,
                      "roadscene": None if plan.spec.roadscene is None else str(plan.spec.roadscene),
                      "val_list": str(plan.spec.val_list), **list_digests(plan.spec, "train_list" in data.info)}
         meta = {"command": plan.command, "model_config": config_to_dict(plan.model_cfg), "data": data_info,
-                "run_dir": str(plan.run_dir), "out": str(plan.out)}
+                "run_dir": str(plan.run_dir), "out": str(plan.out), **init_info}
         if ctx.is_main:
             plan.run_dir.mkdir(parents=True, exist_ok=True)
             (plan.run_dir / "config.json").write_text(json.dumps(
@@ -167,6 +187,12 @@ def pick_device(name: str, ctx: DistContext) -> torch.device:
         if name == "cuda":
             return torch.device("cuda", ctx.local_rank if ctx.enabled else torch.cuda.current_device())
     return torch.device(name)
+
+
+def _sha256(weights: Path) -> str:
+    from models.checkpoint import checkpoint_paths
+
+    return hashlib.sha256(checkpoint_paths(weights)[0].read_bytes()).hexdigest()
 
 
 def list_digests(spec: DataSpec, with_train: bool) -> dict[str, str]:
