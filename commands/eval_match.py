@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="FILE.json", help="write the metrics table as JSON")
     parser.add_argument("--report-md", metavar="FILE.md", help="write the metrics table as Markdown")
     parser.add_argument("--threads", type=int, metavar="N", help="limit OpenCV and torch to N threads")
+    parser.add_argument("--homologous", choices=("visible", "infrared"),
+                        help="match within one modality: template and search both from that modality's images "
+                             "(the same query boxes), for a homologous reference row")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     group = parser.add_argument_group("making queries")
     group.add_argument("--make-queries", action="store_true", help="sample queries from --pairs into --out")
@@ -61,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
 def _make_queries(args: argparse.Namespace) -> int:
     from evaluation.queries import PairStore, make_queries, read_name_list, write_queries
 
-    if args.queries or args.method:
-        raise InputError("--make-queries writes queries to --out; --queries and --method are not used with it")
+    if args.queries or args.method or args.homologous:
+        raise InputError("--make-queries writes queries to --out; --queries, --method and --homologous are not used with it")
     store = PairStore(args.pairs)
     names = read_name_list(args.list, store) if args.list else store.names()
     if not names:
@@ -85,7 +88,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not args.method:
         raise InputError(f"--method: required, one of {', '.join(METHOD_CHOICES)}")
     queries = read_queries(args.queries)
-    store = PairStore(args.pairs)
+    store = PairStore(args.pairs, homologous=args.homologous)
     check_queries(queries, store, args.queries)
     matchers = build_matchers(args.method, args.weights, args.device)
     if args.threads is not None and "torch" in sys.modules:
@@ -97,7 +100,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         out = output_path(args.out, matcher.name, len(matchers) > 1)
         runs.append(run_method(matcher, queries, store, out, progress=not args.no_progress, source=args.queries))
         outputs[matcher.name] = str(out)
-    rows = summarise(runs)
+    rows = summarise(runs, args.homologous)
     table = report_markdown(rows)
     print(table, end="")
     meta = {
@@ -108,6 +111,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         "methods": [m.name for m in matchers],
         "predictions": outputs,
         "weights": str(args.weights) if args.weights else None,
+        "homologous": args.homologous,
     }
     write_report(rows, meta, args.report, args.report_md)
     return 0

@@ -161,8 +161,21 @@ class ReportRow:
     flops: int | None
 
 
-def summarise(runs: list[MethodRun]) -> list[ReportRow]:
-    """One row per method and template direction present, plus an ``all`` row when both are."""
+HOMOLOGOUS_LABELS = {"visible": "vis→vis", "infrared": "IR→IR"}
+
+
+def summarise(runs: list[MethodRun], homologous: str | None = None) -> list[ReportRow]:
+    """One row per method and template direction present, plus an ``all`` row when both are.
+
+    With ``homologous`` (the ``PairStore`` served one modality's images on
+    both sides), each method gets one row over all queries, labelled
+    ``vis→vis`` or ``IR→IR``.
+    """
+    if homologous is not None:
+        return [ReportRow(run.method, HOMOLOGOUS_LABELS[homologous],
+                          match_metrics(run.boxes, np.array([q.target for q in run.queries], float).reshape(-1, 4),
+                                        run.ms),
+                          run.params, max(run.flops.values()) if run.flops else None) for run in runs]
     rows = []
     for run in runs:
         directions = np.array([q.direction for q in run.queries])

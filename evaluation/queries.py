@@ -138,7 +138,12 @@ def write_queries(path: str | Path, queries: list[Query]) -> None:
 class PairStore:
     """Resolves names to ``visible/`` and ``infrared/`` files of a pair folder and loads them (cached)."""
 
-    def __init__(self, root: str | Path, cache_size: int = 4):
+    def __init__(self, root: str | Path, cache_size: int = 4, homologous: str | None = None):
+        """``homologous="visible"`` (or ``"infrared"``) serves that modality's image as both the template
+        and the search image of every query: the same boxes, matched within one modality."""
+        if homologous not in (None, *MODALITIES):
+            raise InputError(f"homologous: '{homologous}' is not one of {', '.join(MODALITIES)}")
+        self.homologous = homologous
         self.root = Path(root)
         for sub in MODALITIES:
             if not (self.root / sub).is_dir():
@@ -201,6 +206,9 @@ class PairStore:
     def images(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
         """``(template image, search image)`` of ``query``."""
         vis, ir = self.load(query.name)
+        if self.homologous is not None:
+            image = vis if self.homologous == "visible" else ir
+            return image, image
         return (vis, ir) if query.template_modality == "visible" else (ir, vis)
 
 

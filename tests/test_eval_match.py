@@ -207,6 +207,27 @@ def test_cli_all_baselines_end_to_end(pairs, tmp_path, capsys, monkeypatch):
     assert "cfog" in captured.err  # tqdm progress bar per method
 
 
+def test_homologous_serves_one_modality_on_both_sides(pairs, tmp_path, capsys):
+    queries = _queries(pairs, 4)
+    store = PairStore(pairs, homologous="visible")
+    vis, _ir = PairStore(pairs).load(queries[0].name)
+    template, search = store.images(queries[0])
+    assert template is search and np.array_equal(template, vis)
+    with pytest.raises(InputError, match="homologous"):
+        PairStore(pairs, homologous="thermal")
+    queries_csv = tmp_path / "q.csv"
+    write_queries(queries_csv, queries)
+    report = tmp_path / "r.json"
+    assert run_cli("--pairs", pairs, "--queries", queries_csv, "--out", tmp_path / "p.csv", "--method", "ncc",
+                   "--homologous", "visible", "--report", report, "--no-progress") == 0
+    data = json.loads(report.read_text())
+    assert data["homologous"] == "visible"
+    assert [(r["method"], r["direction"], r["n"]) for r in data["rows"]] == [("ncc", "vis→vis", 4)]
+    # Within one modality, NCC finds its own template exactly.
+    assert data["rows"][0]["miou"] > 0.95
+    assert "| ncc | vis→vis |" in capsys.readouterr().out
+
+
 def test_single_method_writes_exactly_the_out_file(pairs, tmp_path):
     queries_csv = tmp_path / "q.csv"
     write_queries(queries_csv, _queries(pairs, 3))
