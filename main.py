@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("commands.bench", "benchmark our tracking modes against OpenCV CSRT/KCF/MIL, one run"),
     "train": ("commands.train", "train the heterologous matcher"),
     "eval-match": ("commands.eval_match", "evaluate a matcher or baseline on cross-modal queries"),
+    "ablate": ("commands.ablate", "train each matcher variant on one budget and compare them with eval-match"),
 }
 
 EPILOG = """examples:
