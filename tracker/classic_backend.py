@@ -11,43 +11,70 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.classic.cfog import CfogMatcher
+from models.classic.cfog import CfogConfig, CfogMatcher
 from tracker.backends import Response
 
 
 class CfogBackend:
+    """CFOG behind the backend protocol.
+
+    ``work_scale`` shrinks the exemplar and search crops (by the same factor,
+    so their pixel scale still agrees) before the descriptor and the NCC run:
+    at 0.5 the dense response has 2-crop-pixel steps, four times finer than
+    the stride-8 grid it is resampled onto, for about a quarter of the work.
+    The descriptor's Gaussian is then narrowed to 0.5 px unless ``cfog`` says
+    otherwise.
+    """
+
     name = "cfog (hand-crafted fallback, no weights)"
     has_box_head = False
     has_attention = False
 
     def __init__(self, instance_size: int = 255, stride: int = 8, cells: int = 25, gain: float = 8.0,
-                 bias: float = -3.0):
-        self.matcher = CfogMatcher()
+                 bias: float = -3.0, work_scale: float = 0.5, cfog: CfogConfig | None = None):
+        if not 0.1 <= work_scale <= 1.0:
+            raise ValueError(f"work_scale must be within [0.1, 1], got {work_scale}")
+        # At half scale the paper's sigma of 0.8 px blurs twice as much of the scene: 0.5 px (1 px at full
+        # scale) gives the full-scale tracking accuracy back (see docs/BENCHMARKS.md, 2026-11-22).
+        self.matcher = CfogMatcher(cfog or CfogConfig(sigma=0.5 if work_scale < 1.0 else 0.8))
         self.stride = float(stride)
         self.cells = cells
         self.gain, self.bias = gain, bias
+        self.work_scale = work_scale
         self.origin = instance_size / 2 - stride * (cells // 2)
 
+    def _shrink(self, crop: np.ndarray) -> np.ndarray:
+        if self.work_scale == 1.0:
+            return crop
+        side = max(8, int(round(crop.shape[0] * self.work_scale)))
+        return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
+
     def encode(self, crop: np.ndarray, modality: str, target: tuple[float, float] | None = None):
-        size = crop.shape[0]
-        tw, th = target if target is not None else (size / 2, size / 2)
-        tw, th = max(8.0, min(tw, size - 2)), max(8.0, min(th, size - 2))
+        work = self._shrink(crop)
+        k = work.shape[0] / crop.shape[0]
+        size = work.shape[0]
+        tw, th = (target[0] * k, target[1] * k) if target is not None else (size / 2, size / 2)
+        tw, th = max(6.0, min(tw, size - 2)), max(6.0, min(th, size - 2))
         box = ((size - tw) / 2, (size - th) / 2, tw, th)
-        return self.matcher.encode_template(crop, box)
+        return self.matcher.encode_template(work, box)
 
     def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = ()) -> Response:
         grid = self.origin + self.stride * np.arange(self.cells, dtype=np.float32)
         maps = []
         for crop in crops:
-            h, w = crop.shape[:2]
-            res = self.matcher.search(template, crop, (0.0, 0.0, float(w), float(h)))
+            work = self._shrink(crop)
+            k = work.shape[0] / crop.shape[0]  # work pixels per crop pixel
+            h, w = work.shape[:2]
+            res = self.matcher.search(template, work, (0.0, 0.0, float(w), float(h)))
             # The NCC peak is a few pixels wide: smooth it to the grid's scale before sampling
             # so it cannot fall between two grid points.
-            k = int(self.stride / res.stride) | 1
-            dense = cv2.GaussianBlur(cv2.dilate(res.response.astype(np.float32), np.ones((k, k), np.uint8)),
-                                     (k, k), 0)
-            map_x = np.tile((grid - res.origin[0]) / res.stride, (self.cells, 1)).astype(np.float32)
-            map_y = np.tile(((grid - res.origin[1]) / res.stride)[:, None], (1, self.cells)).astype(np.float32)
+            ksize = int(self.stride * k / res.stride) | 1
+            dense = res.response.astype(np.float32)
+            if ksize > 1:
+                dense = cv2.GaussianBlur(cv2.dilate(dense, np.ones((ksize, ksize), np.uint8)), (ksize, ksize), 0)
+            # Grid points are in crop pixels; work pixel coordinates are k times those.
+            map_x = np.tile((grid * k - res.origin[0]) / res.stride, (self.cells, 1)).astype(np.float32)
+            map_y = np.tile(((grid * k - res.origin[1]) / res.stride)[:, None], (1, self.cells)).astype(np.float32)
             sampled = cv2.remap(dense, map_x, map_y, cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
             maps.append(sampled)

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from core.errors import InputError
@@ -174,7 +175,8 @@ class Tracker:
         cfg = self.config
         k = self.mapping.scale_to(modality, center)
         c = self.mapping.point_to(modality, center)
-        pad = image.reshape(-1, image.shape[2]).mean(axis=0) if image.ndim == 3 else float(image.mean())
+        mean = cv2.mean(image)  # per channel; several times faster than numpy's mean on a full frame
+        pad = np.array(mean[:image.shape[2]]) if image.ndim == 3 else float(mean[0])
         return np.stack([crop_resize(image, c, s * k, cfg.instance_size, pad_value=pad) for s in sides])
 
     def _weights(self, probs: dict[str, np.ndarray]) -> dict[str, float]:
