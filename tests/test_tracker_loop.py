@@ -1,6 +1,7 @@
 """The SiamFC loop on a NumPy test matcher: following, dropouts, configuration."""
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 
@@ -120,3 +121,23 @@ def test_cfog_fallback_tracks_across_polarity_inversion():
     frames, gt = moving_target_scene(n=12)
     results = run(Tracker(CfogBackend(), TrackerConfig(mode="cross")), frames, gt)
     assert iou(np.array([r.box for r in results]), gt[1:]).min() > 0.5
+
+
+@pytest.mark.parametrize("work_scale", [0.5, 1.0])
+def test_cfog_backend_peak_lands_on_the_shifted_target_at_any_work_scale(work_scale):
+    """The resampled score grid is in crop pixels whatever scale the descriptor ran at."""
+    from tests.test_classic import cross_modal, shapes_scene
+    from tracker.classic_backend import CfogBackend
+
+    scene = shapes_scene(400, 400, seed=3, n_shapes=60)
+    exemplar = cv2.resize(scene[136:263, 136:263], (127, 127))  # centred on (200, 200), 1 crop px per pixel
+    ir = cross_modal(scene, seed=1)
+    backend = CfogBackend(work_scale=work_scale)
+    template = backend.encode(exemplar, "visible", target=(64.0, 64.0))
+    dx, dy = 24, -16  # the target sits 24 px right and 16 px up of the search crop's centre: 3 and -2 cells
+    search = ir[72 - dy: 327 - dy, 72 - dx: 327 - dx]
+    response = backend.match(template, search[None], "infrared")
+    i, j = np.unravel_index(int(np.argmax(response.score[0])), response.score[0].shape)
+    centre = backend.cells // 2
+    assert (j - centre, i - centre) == (dx // 8, dy // 8)
+    assert response.origin + response.stride * centre == pytest.approx(127.5, abs=0.5)
