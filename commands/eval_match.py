@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from core.errors import InputError
 
 # Same as evaluation.match_eval.METHODS (a test checks); spelled out so --help imports nothing heavy.
-METHOD_CHOICES = ("model", "ncc", "grad-ncc", "sift", "cfog", "all")
+METHOD_CHOICES = ("model", "ncc", "grad-ncc", "sift", "cfog", "cfog-tracker", "all")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", metavar="FILE.csv",
                         help="queries CSV: name,template_modality,tx,ty,tw,th,sx,sy,sw,sh")
     parser.add_argument("--method", choices=METHOD_CHOICES,
-                        help="learned model, one baseline, or all baselines (+ the model when weights exist)")
+                        help="learned model, one baseline, cfog-tracker (the tracker's no-weights backend as the "
+                             "tracking loop runs it), or all baselines (+ the model when weights exist)")
     parser.add_argument("--weights", metavar="W", help="matcher weights (default assets/matcher.safetensors)")
     parser.add_argument("--device", default="cpu", help="torch device for the model (default cpu)")
     parser.add_argument("--report", metavar="FILE.json", help="write the metrics table as JSON")
@@ -41,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--homologous", choices=("visible", "infrared"),
                         help="match within one modality: template and search both from that modality's images "
                              "(the same query boxes), for a homologous reference row")
+    parser.add_argument("--fit-confidence", action="store_true",
+                        help="also fit P(IoU>=0.5) = sigmoid(a*logit(score)+b) per method and direction "
+                             "(methods whose score is a probability: model, cfog-tracker); printed and in --report")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     group = parser.add_argument_group("making queries")
     group.add_argument("--make-queries", action="store_true", help="sample queries from --pairs into --out")
@@ -113,5 +117,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         "weights": str(args.weights) if args.weights else None,
         "homologous": args.homologous,
     }
+    if args.fit_confidence:
+        from evaluation.confidence import describe, LogisticFit
+        from evaluation.match_eval import confidence_fits
+
+        fits = confidence_fits([r for r in runs if r.method in ("model", "cfog-tracker")], args.homologous)
+        meta["confidence"] = fits
+        for fit in fits:
+            values = {k: v for k, v in fit.items() if k not in ("method", "direction")}
+            print(f"confidence {fit['method']} {fit['direction']}: {describe(LogisticFit(**values))}")
     write_report(rows, meta, args.report, args.report_md)
     return 0

@@ -62,44 +62,23 @@ class LearnedMatcher:
         model = model.inference_copy()  # BatchNorm folded: same outputs, faster
         return cls(model, device)
 
-    def _crops(self, template_image, template_box, search_image, search_window):
-        tx, ty, tw, th = template_box
-        z_side = context_size(tw, th, CONTEXT)
-        x_side = z_side * INSTANCE_SIZE / EXEMPLAR_SIZE
-        centre = (search_window[0] + search_window[2] / 2, search_window[1] + search_window[3] / 2)
-        t_crop = crop_resize(template_image, (tx + tw / 2, ty + th / 2), z_side, EXEMPLAR_SIZE)
-        s_crop = crop_resize(search_image, centre, x_side, INSTANCE_SIZE)
-        return t_crop, s_crop, centre, INSTANCE_SIZE / x_side
-
     def match(self, template_image: np.ndarray, template_box: Box,
               search_image: np.ndarray, search_window: Box) -> MatchResult:
         """Predict the template's box inside ``search_window``."""
-        t_crop, s_crop, (wcx, wcy), scale = self._crops(template_image, template_box, search_image, search_window)
+        t_crop, s_crop, centre, scale = siamfc_crops(template_image, template_box, search_image, search_window)
         with torch.inference_mode():
             z = self.model.encode_template(to_tensor(t_crop).to(self.device), modality_of(template_image))
             out = self.model.match(z, to_tensor(s_crop).to(self.device), modality_of(search_image))
         score = out.score[0, 0].float().cpu().numpy()
+        boxes = None if out.boxes is None else out.boxes[0].float().cpu().numpy()
         origin, stride = float(out.origin), float(out.stride)
-        half = INSTANCE_SIZE / 2
-        # Image coordinates of the cell centres along x (columns) and y (rows).
-        cx = wcx + (origin + stride * np.arange(score.shape[1]) - half) / scale
-        cy = wcy + (origin + stride * np.arange(score.shape[0]) - half) / scale
-        sx, sy, sw, sh = search_window
-        inside = ((cy >= sy) & (cy < sy + sh))[:, None] & ((cx >= sx) & (cx < sx + sw))[None, :]
-        masked = np.where(inside, score, -np.inf) if inside.any() else score
-        i, j = np.unravel_index(int(np.argmax(masked)), masked.shape)
-        if out.boxes is not None:
-            x1, y1, x2, y2 = (float(v) for v in out.boxes[0, :, i, j].float().cpu())
-            box = (wcx + (x1 - half) / scale, wcy + (y1 - half) / scale, (x2 - x1) / scale, (y2 - y1) / scale)
-        else:
-            tw, th = template_box[2], template_box[3]
-            box = (float(cx[j]) - tw / 2, float(cy[i]) - th / 2, tw, th)
+        box, (i, j), corner = peak_box(score, boxes, origin, stride, centre, scale, search_window, template_box)
         logit = float(score[i, j])
         return MatchResult(
-            box=tuple(float(v) for v in box),
+            box=box,
             score=1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0,
             response=score,
-            origin=(float(cx[0]), float(cy[0])),
+            origin=corner,
             stride=stride / scale,
         )
 
@@ -119,3 +98,41 @@ class LearnedMatcher:
         with torch.inference_mode(), counter:
             self.model.match(self.model.encode_template(t, template_modality), x, search_modality)
         return int(counter.get_total_flops())
+
+
+def siamfc_crops(template_image: np.ndarray, template_box: Box, search_image: np.ndarray, search_window: Box):
+    """``(template crop, search crop, window centre, crop pixels per image pixel)`` of one query."""
+    tx, ty, tw, th = template_box
+    z_side = context_size(tw, th, CONTEXT)
+    x_side = z_side * INSTANCE_SIZE / EXEMPLAR_SIZE
+    centre = (search_window[0] + search_window[2] / 2, search_window[1] + search_window[3] / 2)
+    t_crop = crop_resize(template_image, (tx + tw / 2, ty + th / 2), z_side, EXEMPLAR_SIZE)
+    s_crop = crop_resize(search_image, centre, x_side, INSTANCE_SIZE)
+    return t_crop, s_crop, centre, INSTANCE_SIZE / x_side
+
+
+def peak_box(score: np.ndarray, boxes: np.ndarray | None, origin: float, stride: float,
+             centre: tuple[float, float], scale: float, search_window: Box, template_box: Box):
+    """The box at the best score cell inside ``search_window``, in image pixels.
+
+    ``score`` ``(H, W)`` and ``boxes`` ``(4, H, W)`` (xyxy crop pixels, or
+    ``None``: the template's size centred on the cell) are in the search crop
+    around ``centre`` with ``scale`` crop pixels per image pixel. Returns
+    ``(box, (i, j), image position of cell (0, 0))``.
+    """
+    wcx, wcy = centre
+    half = INSTANCE_SIZE / 2
+    # Image coordinates of the cell centres along x (columns) and y (rows).
+    cx = wcx + (origin + stride * np.arange(score.shape[1]) - half) / scale
+    cy = wcy + (origin + stride * np.arange(score.shape[0]) - half) / scale
+    sx, sy, sw, sh = search_window
+    inside = ((cy >= sy) & (cy < sy + sh))[:, None] & ((cx >= sx) & (cx < sx + sw))[None, :]
+    masked = np.where(inside, score, -np.inf) if inside.any() else score
+    i, j = np.unravel_index(int(np.argmax(masked)), masked.shape)
+    if boxes is not None:
+        x1, y1, x2, y2 = (float(v) for v in boxes[:, i, j])
+        box = (wcx + (x1 - half) / scale, wcy + (y1 - half) / scale, (x2 - x1) / scale, (y2 - y1) / scale)
+    else:
+        tw, th = template_box[2], template_box[3]
+        box = (float(cx[j]) - tw / 2, float(cy[i]) - th / 2, tw, th)
+    return tuple(float(v) for v in box), (int(i), int(j)), (float(cx[0]), float(cy[0]))

@@ -19,20 +19,21 @@ import numpy as np
 from tqdm import tqdm
 
 from core.errors import InputError
-from evaluation.metrics import MatchMetrics, match_metrics
+from evaluation.metrics import MatchMetrics, match_metrics, prediction_ious
 from evaluation.queries import PairStore, Query
 from models.classic import CLASSIC_MATCHERS
 from models.classic.base import TemplateMatcher
 
 PREDICTION_HEADER = ("name", "x", "y", "w", "h", "score")
 BASELINES = tuple(CLASSIC_MATCHERS)
-METHODS = ("model", *BASELINES, "all")
+TRACKER_METHODS = ("cfog-tracker",)  # a tracker backend exactly as the tracking loop runs it
+METHODS = ("model", *BASELINES, *TRACKER_METHODS, "all")
 DIRECTIONS = ("vis→IR", "IR→vis")
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "matcher.safetensors"
 
 
 def build_matchers(method: str, weights: str | Path | None = None, device: str = "cpu") -> list[TemplateMatcher]:
-    """The matchers of ``--method``: one baseline, the learned model, or ``all``.
+    """The matchers of ``--method``: one baseline, the learned model, a tracker backend, or ``all``.
 
     ``all`` is every baseline plus the model when ``weights`` is given or the
     default weights file exists. The model needs ``weights`` or the default
@@ -40,6 +41,10 @@ def build_matchers(method: str, weights: str | Path | None = None, device: str =
     """
     if method not in METHODS:
         raise InputError(f"--method: '{method}' is not one of {', '.join(METHODS)}")
+    if method == "cfog-tracker":
+        from evaluation.backend_matcher import cfog_tracker_matcher
+
+        return [cfog_tracker_matcher()]
     names = BASELINES if method == "all" else (() if method == "model" else (method,))
     matchers: list[TemplateMatcher] = [CLASSIC_MATCHERS[n]() for n in names]
     path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
@@ -236,3 +241,24 @@ def write_report(rows: list[ReportRow], meta: dict, json_path: str | Path | None
     if md_path is not None:
         Path(md_path).parent.mkdir(parents=True, exist_ok=True)
         Path(md_path).write_text(report_markdown(rows), encoding="utf-8")
+
+
+def confidence_fits(runs: list[MethodRun], homologous: str | None = None) -> list[dict]:
+    """Per method and direction, the logistic fit of "IoU >= 0.5" on the logit of the score
+    (see :mod:`evaluation.confidence`); methods without probability scores give no row."""
+    from evaluation.confidence import confidence_fit
+
+    out = []
+    for run in runs:
+        directions = np.array([q.direction for q in run.queries])
+        if homologous is not None:
+            directions[:] = HOMOLOGOUS_LABELS[homologous]
+        targets = np.array([q.target for q in run.queries], float).reshape(-1, 4)
+        ious = prediction_ious(run.boxes, targets)
+        present = sorted(set(directions))
+        for direction in present + (["all"] if len(present) > 1 else []):
+            keep = np.ones(len(directions), bool) if direction == "all" else directions == direction
+            fit = confidence_fit(run.scores[keep], ious[keep])
+            if fit is not None:
+                out.append({"method": run.method, "direction": str(direction), **asdict(fit)})
+    return out

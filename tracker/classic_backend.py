@@ -2,17 +2,36 @@
 
 CFOG scores every pixel shift (stride 1). The tracker expects one map on a
 regular grid, so the dense response is resampled onto a ``cells×cells`` grid
-of stride 8 centred on the crop. NCC values in [-1, 1] become logits by a
-fixed affine map, so its confidences are comparable in spirit, not in
-calibration, to a trained network's.
+of stride 8 centred on the crop. NCC values in [-1, 1] become logits by an
+affine map. Matching across modalities gives systematically lower NCC for a
+correct match than matching within one, so the map differs: the cross-modal
+one is fitted so that ``sigmoid(logit)`` is the probability of a correct
+match (IoU >= 0.5) on RoadScene *training* pairs (``eval-match --method
+cfog-tracker --fit-confidence``; the command and the fit are in
+docs/BENCHMARKS.md). Within one modality the original map is kept.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from models.classic.cfog import CfogConfig, CfogMatcher
 from tracker.backends import Response
+
+#: logit = gain * NCC + bias, within one modality (not fitted: the tracking loop's original map).
+SAME_MODALITY = (8.0, -3.0)
+#: Across modalities: 1.915 * (8 NCC - 3) + 2.579, the fit on 870 training queries (see the module docstring).
+CROSS_MODALITY = (15.32, -3.166)
+
+
+@dataclass(frozen=True, eq=False)
+class CfogTemplate:
+    """A frozen CFOG template and the modality it was cut from."""
+
+    dense: object  # models.classic.dense.DenseTemplate
+    modality: str
 
 
 class CfogBackend:
@@ -30,8 +49,9 @@ class CfogBackend:
     has_box_head = False
     has_attention = False
 
-    def __init__(self, instance_size: int = 255, stride: int = 8, cells: int = 25, gain: float = 8.0,
-                 bias: float = -3.0, work_scale: float = 0.5, cfog: CfogConfig | None = None):
+    def __init__(self, instance_size: int = 255, stride: int = 8, cells: int = 25,
+                 same: tuple[float, float] = SAME_MODALITY, cross: tuple[float, float] = CROSS_MODALITY,
+                 work_scale: float = 0.5, cfog: CfogConfig | None = None):
         if not 0.1 <= work_scale <= 1.0:
             raise ValueError(f"work_scale must be within [0.1, 1], got {work_scale}")
         # At half scale the paper's sigma of 0.8 px blurs twice as much of the scene: 0.5 px (1 px at full
@@ -39,7 +59,7 @@ class CfogBackend:
         self.matcher = CfogMatcher(cfog or CfogConfig(sigma=0.5 if work_scale < 1.0 else 0.8))
         self.stride = float(stride)
         self.cells = cells
-        self.gain, self.bias = gain, bias
+        self.same, self.cross = same, cross
         self.work_scale = work_scale
         self.origin = instance_size / 2 - stride * (cells // 2)
 
@@ -56,7 +76,7 @@ class CfogBackend:
         tw, th = (target[0] * k, target[1] * k) if target is not None else (size / 2, size / 2)
         tw, th = max(6.0, min(tw, size - 2)), max(6.0, min(th, size - 2))
         box = ((size - tw) / 2, (size - th) / 2, tw, th)
-        return self.matcher.encode_template(work, box)
+        return CfogTemplate(self.matcher.encode_template(work, box), modality)
 
     def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = ()) -> Response:
         grid = self.origin + self.stride * np.arange(self.cells, dtype=np.float32)
@@ -65,7 +85,7 @@ class CfogBackend:
             work = self._shrink(crop)
             k = work.shape[0] / crop.shape[0]  # work pixels per crop pixel
             h, w = work.shape[:2]
-            res = self.matcher.search(template, work, (0.0, 0.0, float(w), float(h)))
+            res = self.matcher.search(template.dense, work, (0.0, 0.0, float(w), float(h)))
             # The NCC peak is a few pixels wide: smooth it to the grid's scale before sampling
             # so it cannot fall between two grid points.
             ksize = int(self.stride * k / res.stride) | 1
@@ -78,5 +98,6 @@ class CfogBackend:
             sampled = cv2.remap(dense, map_x, map_y, cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
             maps.append(sampled)
-        score = self.gain * np.stack(maps) + self.bias
+        gain, bias = self.same if template.modality == modality else self.cross
+        score = gain * np.stack(maps) + bias
         return Response(score=score.astype(np.float32), origin=self.origin, stride=self.stride)
