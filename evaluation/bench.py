@@ -53,10 +53,22 @@ class TrackerRun:
     seconds: float = 0.0
     frames: int = 0
     results: dict[str, SequenceResult] = field(default_factory=dict)
+    by_size: dict[str, list[float]] = field(default_factory=dict)  # "WxH" -> [frames, seconds] of updates
 
     @property
     def fps(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else float("nan")
+
+    def count(self, size: str, seconds: float) -> None:
+        """One update call on a ``size`` ("WxH") visible frame took ``seconds``."""
+        self.frames += 1
+        self.seconds += seconds
+        entry = self.by_size.setdefault(size, [0, 0.0])
+        entry[0] += 1
+        entry[1] += seconds
+
+    def fps_by_size(self) -> dict[str, float]:
+        return {size: n / t for size, (n, t) in sorted(self.by_size.items()) if t > 0}
 
 
 def prepare_sequences(cfg: BenchConfig, progress: bool = True) -> dict[str, list[Path]]:
@@ -152,16 +164,21 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
                         if i == init:
                             trk.init(frame, seq.init_box)
                             box = seq.init_box
+                            run.seconds += time.perf_counter() - t1
                         else:
                             box = trk.update(frame)
-                            run.frames += 1
-                        run.seconds += time.perf_counter() - t1
+                            run.count(_size(frame), time.perf_counter() - t1)
                         writer.write(box)
                 run.results[f"{group}/{seq.name}"] = evaluate_sequence(seq, out)
                 bar.update(1)
         del frames
     bar.close()
     return summarise(cfg, runs, groups, decode_ms=1e3 * decode_s / max(decoded, 1))
+
+
+def _size(frames: FramePair) -> str:
+    image = frames.visible if frames.visible is not None else frames.infrared
+    return "?" if image is None else f"{image.shape[1]}x{image.shape[0]}"
 
 
 def _pool(run: TrackerRun, keys: list[str]) -> TrackingScores:
@@ -175,7 +192,7 @@ def summarise(cfg: BenchConfig, runs: list[TrackerRun], groups: dict[str, list[P
     clean = [k + CLEAN_SUFFIX for k in dropout]
     table = {}
     for run in runs:
-        row = {"group": run.group, "fps": run.fps}
+        row = {"group": run.group, "fps": run.fps, "fps_by_size": run.fps_by_size()}
         for label, ks in (("all", main_keys), ("synthetic", [k for k in keys["synthetic"] if k in main_keys]),
                           ("real", keys["real"]), ("dropout", dropout), ("dropout_clean", clean)):
             if ks:
@@ -204,14 +221,19 @@ def markdown(report: dict) -> str:
     rows = report["trackers"]
     groups = [g for g in ("all", "synthetic", "real", "dropout", "dropout_clean")
               if any(g in r for r in rows.values())]
-    head = "| tracker | " + " | ".join(f"{g} SR | {g} PR" for g in groups) + " | fps |"
-    lines = [head, "|---|" + "---:|" * (2 * len(groups) + 1)]
+    sizes = sorted({size for r in rows.values() for size in r.get("fps_by_size", {})},
+                   key=lambda text: [int(v) if v.isdigit() else 0 for v in text.split("x")])
+    head = ("| tracker | " + " | ".join(f"{g} SR | {g} PR" for g in groups) + " | fps |"
+            + "".join(f" fps {size} |" for size in sizes))
+    lines = [head, "|---|" + "---:|" * (2 * len(groups) + 1 + len(sizes))]
     for name, r in rows.items():
         cells = []
         for g in groups:
             v = r.get(g)
             cells += [f"{v['SR']:.3f}", f"{v['PR']:.3f}"] if v else ["—", "—"]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {r['fps']:.1f} |")
+        by_size = r.get("fps_by_size", {})
+        cells += [f"{r['fps']:.1f}"] + [f"{by_size[size]:.1f}" if size in by_size else "—" for size in sizes]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -225,7 +247,8 @@ def write_report(report: dict, json_path: Path, md_path: Path, command: str) -> 
             f"Sequences: synthetic {', '.join(seqs.get('synthetic', [])) or '—'}; "
             f"real (RoadScene validation pairs) {len(seqs.get('real', []))}.",
             "SR = success AUC, PR = precision at 20 px (RGB-T convention, see evaluation/tracking_metrics.py). "
-            "fps = tracker init/update calls only, frames already decoded "
+            "fps = tracker init/update calls only, frames already decoded; 'fps WxH' counts the update calls "
+            "on frames of that size "
             f"(decoding took {report['decode_ms_per_frame_pair']:.1f} ms per frame pair).",
             "'dropout' is the dropout scene; 'dropout_clean' the same frames without the dropouts.", "",
             markdown(report), ""]

@@ -34,9 +34,11 @@ def test_bench_tiny_run_writes_report(tmp_path):
     row = report["trackers"]["heterotrack-visible"]
     assert set(row["sequences"]) == {"synthetic/dropout", "synthetic/dropout-clean"}
     assert 0 <= row["dropout"]["SR"] <= 1 and row["fps"] > 0
+    # The generator's frames are 640x512: the updates on them are counted apart (the speed target's size).
+    assert list(row["fps_by_size"]) == ["640x512"] and row["fps_by_size"]["640x512"] > 0
     write_report(report, tmp_path / "b.json", tmp_path / "b.md", "heterotrack bench --test")
     assert json.loads((tmp_path / "b.json").read_text())["trackers"]
-    assert "| heterotrack-visible |" in markdown(report)
+    assert "| heterotrack-visible |" in markdown(report) and "fps 640x512 |" in markdown(report)
     # The sequence cache is reused on a second run.
     stamp = (tmp_path / "bench" / "sequences" / "synthetic" / "dropout" / "groundtruth.txt").stat().st_mtime
     run_benchmark(cfg, progress=False)
