@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="learned model, one baseline, cfog-tracker (the tracker's no-weights backend as the "
                              "tracking loop runs it), or all baselines (+ the model when weights exist)")
     parser.add_argument("--weights", metavar="W", help="matcher weights (default assets/matcher.safetensors)")
+    parser.add_argument("--model-box", choices=("head", "template"), default="head",
+                        help="the model's box: its box head's (default), or the box head's centre with the "
+                             "template's size, as the dense baselines do")
     parser.add_argument("--device", default="cpu", help="torch device for the model (default cpu)")
     parser.add_argument("--report", metavar="FILE.json", help="write the metrics table as JSON")
     parser.add_argument("--report-md", metavar="FILE.md", help="write the metrics table as Markdown")
@@ -94,7 +97,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     queries = read_queries(args.queries)
     store = PairStore(args.pairs, homologous=args.homologous)
     check_queries(queries, store, args.queries)
-    matchers = build_matchers(args.method, args.weights, args.device)
+    matchers = build_matchers(args.method, args.weights, args.device, args.model_box)
     if args.threads is not None and "torch" in sys.modules:
         import torch
 
@@ -116,6 +119,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         "predictions": outputs,
         "weights": str(args.weights) if args.weights else None,
         "homologous": args.homologous,
+        "model_box": args.model_box,
     }
     if args.fit_confidence:
         from evaluation.confidence import describe, LogisticFit

@@ -26,6 +26,7 @@ from models.classic.base import Box, MatchResult
 EXEMPLAR_SIZE = 127
 INSTANCE_SIZE = 255
 CONTEXT = 0.5
+BOX_SIZES = ("head", "template")
 
 
 def modality_of(image: np.ndarray) -> str:
@@ -45,12 +46,18 @@ class LearnedMatcher:
 
     name = "model"
 
-    def __init__(self, model: torch.nn.Module, device: str | torch.device = "cpu"):
+    def __init__(self, model: torch.nn.Module, device: str | torch.device = "cpu", box_size: str = "head"):
+        """``box_size="head"``: the box head's box; ``"template"``: its centre with the template's size,
+        the rule of the dense baselines (the query protocol's target has the template's size)."""
+        if box_size not in BOX_SIZES:
+            raise ValueError(f"box_size: '{box_size}' is not one of {', '.join(BOX_SIZES)}")
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
+        self.box_size = box_size
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> "LearnedMatcher":
+    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu",
+                        box_size: str = "head") -> "LearnedMatcher":
         """Load weights with ``models.checkpoint.load_matcher``; a missing file is a :class:`CheckpointError`."""
         path = Path(path)
         if not path.is_file():
@@ -60,7 +67,7 @@ class LearnedMatcher:
 
         model, _cfg, _meta = load_matcher(path)
         model = model.inference_copy()  # BatchNorm folded: same outputs, faster
-        return cls(model, device)
+        return cls(model, device, box_size)
 
     def match(self, template_image: np.ndarray, template_box: Box,
               search_image: np.ndarray, search_window: Box) -> MatchResult:
@@ -73,6 +80,10 @@ class LearnedMatcher:
         boxes = None if out.boxes is None else out.boxes[0].float().cpu().numpy()
         origin, stride = float(out.origin), float(out.stride)
         box, (i, j), corner = peak_box(score, boxes, origin, stride, centre, scale, search_window, template_box)
+        if self.box_size == "template":
+            bx, by, bw, bh = box
+            box = (bx + bw / 2 - template_box[2] / 2, by + bh / 2 - template_box[3] / 2,
+                   float(template_box[2]), float(template_box[3]))
         logit = float(score[i, j])
         return MatchResult(
             box=box,

@@ -32,7 +32,8 @@ DIRECTIONS = ("vis→IR", "IR→vis")
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "matcher.safetensors"
 
 
-def build_matchers(method: str, weights: str | Path | None = None, device: str = "cpu") -> list[TemplateMatcher]:
+def build_matchers(method: str, weights: str | Path | None = None, device: str = "cpu",
+                   model_box: str = "head") -> list[TemplateMatcher]:
     """The matchers of ``--method``: one baseline, the learned model, a tracker backend, or ``all``.
 
     ``all`` is every baseline plus the model when ``weights`` is given or the
@@ -51,7 +52,7 @@ def build_matchers(method: str, weights: str | Path | None = None, device: str =
     if method == "model" or (method == "all" and (weights is not None or path.is_file())):
         from evaluation.learned import LearnedMatcher  # imports torch only when a model runs
 
-        matchers.append(LearnedMatcher.from_checkpoint(path, device))
+        matchers.append(LearnedMatcher.from_checkpoint(path, device, box_size=model_box))
     return matchers
 
 

@@ -389,6 +389,17 @@ def test_learned_adapter_uses_the_box_head():
     assert result.box[2] == pytest.approx(40 / scale) and result.box[3] == pytest.approx(20 / scale)
 
 
+def test_learned_adapter_template_box_keeps_the_head_centre_and_the_template_size():
+    vis, ir = _blob_images([(120, 96, 250)])
+    args = (ir, (100, 80, 40, 40), vis, (70, 50, 100, 100))
+    head = LearnedMatcher(FakeMatcher(box_head=True)).match(*args).box
+    same = LearnedMatcher(FakeMatcher(box_head=True), box_size="template").match(*args).box
+    assert same[2:] == (40.0, 40.0)
+    assert same[0] + 20 == pytest.approx(head[0] + head[2] / 2) and same[1] + 20 == pytest.approx(head[1] + head[3] / 2)
+    with pytest.raises(ValueError, match="box_size"):
+        LearnedMatcher(FakeMatcher(), box_size="wide")
+
+
 def test_learned_adapter_counts_parameters_and_flops():
     adapter = LearnedMatcher(FakeMatcher())
     assert adapter.parameter_count() == 64
