@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval-track": ("commands.eval_track", "score tracking results: precision, success and normalized precision"),
     "bench": ("commands.bench", "benchmark our tracking modes against OpenCV CSRT/KCF/MIL, one run"),
     "train": ("commands.train", "train the heterologous matcher"),
+    "train-descriptor": ("commands.train_descriptor", "train the learned structure descriptor (the shipped matcher)"),
     "eval-match": ("commands.eval_match", "evaluate a matcher or baseline on cross-modal queries"),
     "ablate": ("commands.ablate", "train each matcher variant on one budget and compare them with eval-match"),
 }

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from core.errors import InputError
 
 # Same as evaluation.match_eval.METHODS (a test checks); spelled out so --help imports nothing heavy.
-METHOD_CHOICES = ("model", "ncc", "grad-ncc", "sift", "cfog", "cfog-tracker", "all")
+METHOD_CHOICES = ("model", "ncc", "grad-ncc", "sift", "cfog", "cfog-tracker", "model-tracker", "all")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,7 +125,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         from evaluation.confidence import describe, LogisticFit
         from evaluation.match_eval import confidence_fits
 
-        fits = confidence_fits([r for r in runs if r.method in ("model", "cfog-tracker")], args.homologous)
+        fits = confidence_fits([r for r in runs if r.method in ("model", "cfog-tracker", "model-tracker")], args.homologous)
         meta["confidence"] = fits
         for fit in fits:
             values = {k: v for k, v in fit.items() if k not in ("method", "direction")}

@@ -26,7 +26,7 @@ from models.classic.base import TemplateMatcher
 
 PREDICTION_HEADER = ("name", "x", "y", "w", "h", "score")
 BASELINES = tuple(CLASSIC_MATCHERS)
-TRACKER_METHODS = ("cfog-tracker",)  # a tracker backend exactly as the tracking loop runs it
+TRACKER_METHODS = ("cfog-tracker", "model-tracker")  # a tracker backend exactly as the tracking loop runs it
 METHODS = ("model", *BASELINES, *TRACKER_METHODS, "all")
 DIRECTIONS = ("vis→IR", "IR→vis")
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "matcher.safetensors"
@@ -46,14 +46,39 @@ def build_matchers(method: str, weights: str | Path | None = None, device: str =
         from evaluation.backend_matcher import cfog_tracker_matcher
 
         return [cfog_tracker_matcher()]
+    if method == "model-tracker":
+        from evaluation.backend_matcher import BackendMatcher
+        from tracker.factory import build_backend
+
+        path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        if not path.is_file():
+            raise InputError(f"--method model-tracker: weights {path} not found; pass --weights FILE")
+        return [BackendMatcher(build_backend(path, device=device), "model-tracker")]
     names = BASELINES if method == "all" else (() if method == "model" else (method,))
     matchers: list[TemplateMatcher] = [CLASSIC_MATCHERS[n]() for n in names]
     path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
     if method == "model" or (method == "all" and (weights is not None or path.is_file())):
-        from evaluation.learned import LearnedMatcher  # imports torch only when a model runs
-
-        matchers.append(LearnedMatcher.from_checkpoint(path, device, box_size=model_box))
+        matchers.append(load_model_matcher(path, device, model_box))
     return matchers
+
+
+def load_model_matcher(path: Path, device: str = "cpu", model_box: str = "head") -> TemplateMatcher:
+    """``--method model``: a stride-8 matcher or a learned descriptor, whichever ``path`` holds."""
+    from core.errors import CheckpointError
+    from models.checkpoint import checkpoint_format  # imports torch only when a model runs
+
+    if not Path(path).is_file():
+        raise CheckpointError(f"{path}: model weights not found; train them with 'heterotrack train-descriptor' "
+                              "(or 'heterotrack train') or pass --weights FILE")
+    if checkpoint_format(path) == "heterotrack-descriptor":
+        from models.descriptor.checkpoint import load_descriptor
+        from models.descriptor.matcher import DescriptorMatcher
+
+        net, _cfg, _meta = load_descriptor(path, device=device)
+        return DescriptorMatcher(net, device)  # its boxes always have the template's size
+    from evaluation.learned import LearnedMatcher
+
+    return LearnedMatcher.from_checkpoint(path, device, box_size=model_box)
 
 
 class PredictionWriter:

@@ -27,6 +27,8 @@ from models.registry import build_matcher
 FORMAT = "heterotrack-matcher"
 VERSION = 1
 SUFFIXES = (".safetensors", ".json")
+#: Every checkpoint format a HeteroTrack tool can load (the descriptor's lives in models.descriptor.checkpoint).
+KNOWN_FORMATS = (FORMAT, "heterotrack-descriptor")
 
 
 def checkpoint_paths(path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -64,8 +66,8 @@ def save_matcher(model: Matcher, cfg: MatcherConfig, path: str | os.PathLike[str
     return weights_path
 
 
-def read_meta(path: str | os.PathLike[str]) -> tuple[MatcherConfig, dict[str, Any]]:
-    """The config and the whole JSON metadata of a checkpoint, without touching the weights."""
+def read_json_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The parsed JSON metadata of any HeteroTrack checkpoint (matcher or descriptor), not yet checked."""
     weights_path, meta_path = checkpoint_paths(path)
     try:
         text = meta_path.read_text(encoding="utf-8")
@@ -80,6 +82,23 @@ def read_meta(path: str | os.PathLike[str]) -> tuple[MatcherConfig, dict[str, An
         raise CheckpointError(f"{meta_path}: not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
         raise CheckpointError(f"{meta_path}: expected a JSON object, got {type(meta).__name__}")
+    return meta
+
+
+def checkpoint_format(path: str | os.PathLike[str]) -> str:
+    """``"heterotrack-matcher"`` or ``"heterotrack-descriptor"``: which loader a checkpoint needs."""
+    _, meta_path = checkpoint_paths(path)
+    fmt = read_json_meta(path).get("format")
+    if fmt not in KNOWN_FORMATS:
+        raise CheckpointError(f"{meta_path}: format: expected one of {', '.join(map(repr, KNOWN_FORMATS))}, "
+                              f"got {fmt!r}")
+    return fmt
+
+
+def read_meta(path: str | os.PathLike[str]) -> tuple[MatcherConfig, dict[str, Any]]:
+    """The config and the whole JSON metadata of a matcher checkpoint, without touching the weights."""
+    _, meta_path = checkpoint_paths(path)
+    meta = read_json_meta(path)
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{meta_path}: format: expected {FORMAT!r}, got {meta.get('format')!r}")
     if meta.get("version") != VERSION:
@@ -109,12 +128,12 @@ def load_matcher(
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{weights_path}: not a readable safetensors file ({exc})") from None
     model = build_matcher(cfg)
-    _check_state(model, state, weights_path)
+    check_state(model, state, weights_path)
     model.load_state_dict(state, strict=True)
     return model.to(device).eval(), cfg, meta
 
 
-def _check_state(model: Matcher, state: dict[str, torch.Tensor], where: Path) -> None:
+def check_state(model: torch.nn.Module, state: dict[str, torch.Tensor], where: Path) -> None:
     """Raise :class:`CheckpointError` at the first key that does not fit ``model`` (sorted order)."""
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))

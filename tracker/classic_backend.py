@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from models.classic.cfog import CfogConfig, CfogMatcher
+from models.classic.dense import DenseFeatureMatcher
 from tracker.backends import Response
 
 #: logit = gain * NCC + bias, within one modality (not fitted: the tracking loop's original map).
@@ -51,12 +52,13 @@ class CfogBackend:
 
     def __init__(self, instance_size: int = 255, stride: int = 8, cells: int = 25,
                  same: tuple[float, float] = SAME_MODALITY, cross: tuple[float, float] = CROSS_MODALITY,
-                 work_scale: float = 0.5, cfog: CfogConfig | None = None):
+                 work_scale: float = 0.5, cfog: CfogConfig | None = None, matcher: DenseFeatureMatcher | None = None):
+        """``matcher`` replaces the CFOG matcher by another dense one (the learned descriptor's)."""
         if not 0.1 <= work_scale <= 1.0:
             raise ValueError(f"work_scale must be within [0.1, 1], got {work_scale}")
         # At half scale the paper's sigma of 0.8 px blurs twice as much of the scene: 0.5 px (1 px at full
         # scale) gives the full-scale tracking accuracy back (see docs/BENCHMARKS.md, 2026-11-22).
-        self.matcher = CfogMatcher(cfog or CfogConfig(sigma=0.5 if work_scale < 1.0 else 0.8))
+        self.matcher = matcher or CfogMatcher(cfog or CfogConfig(sigma=0.5 if work_scale < 1.0 else 0.8))
         self.stride = float(stride)
         self.cells = cells
         self.same, self.cross = same, cross

@@ -1,4 +1,9 @@
-"""Choosing the matcher backend: trained weights when there are any, the CFOG fallback otherwise."""
+"""Choosing the matcher backend: trained weights when there are any, the CFOG fallback otherwise.
+
+Weights are either a stride-8 :class:`models.matcher.Matcher` (``heterotrack
+train``) or a learned structure descriptor (``heterotrack train-descriptor``);
+the checkpoint's JSON ``format`` says which.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +34,16 @@ def build_backend(weights: str | Path | None = None, device: str = "cpu", classi
         from tracker.classic_backend import CfogBackend
 
         return CfogBackend()
-    from models.checkpoint import load_matcher
+    from models.checkpoint import checkpoint_format, load_matcher
     from tracker.backends import NetworkBackend
+
+    if checkpoint_format(path) == "heterotrack-descriptor":
+        from models.descriptor.checkpoint import load_descriptor
+        from tracker.descriptor_backend import DescriptorBackend
+
+        net, _cfg, meta = load_descriptor(path, device=device)
+        return DescriptorBackend(net, name=f"learned descriptor ({Path(path).name})",
+                                 logits=meta.get("extra", {}).get("tracker_logits"), device=device)
 
     model, config, _meta = load_matcher(path, device=device)
     # BatchNorm folded and channels-last: same outputs, ~1.3x faster per query on CPU.

@@ -1,0 +1,1 @@
+"""Training the learned structure descriptor (``heterotrack train-descriptor``); see docs/DESCRIPTOR.md."""

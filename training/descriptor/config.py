@@ -1,0 +1,54 @@
+"""`DescriptorTrainConfig`: every setting of a descriptor training run (frozen, unknown keys rejected)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import ConfigError
+
+
+class DescriptorTrainConfigError(ConfigError, ValueError):
+    """A training setting with a value the run cannot use."""
+
+
+@dataclass(frozen=True)
+class DescriptorTrainConfig:
+    steps: int = 3000                 # optimiser steps
+    batch: int = 16                   # queries per step
+    lr: float = 2e-3                  # AdamW peak learning rate (cosine decay after warm-up)
+    warmup_steps: int = 100
+    weight_decay: float = 1e-4
+    temperature: float = 20.0         # initial softmax temperature on the NCC map (learned, log-parametrised)
+    ignore_radius: int = 2            # placements within this many pixels of the truth are neither right nor wrong
+    seed: int = 0
+    scales: tuple[float, ...] = (1.0, 0.8, 0.65, 0.5)  # image scales the queries are drawn at
+    boxes_per_image: int = 24         # structured boxes drawn per training pair and scale
+    window_scale: float = 2.5         # search window side / box side, as eval-match's queries
+    cross_fraction: float = 0.8       # share of cross-modal queries (the rest match within one modality)
+    photometric_prob: float = 0.8     # chance that a region gets random gamma/contrast/blur/noise/JPEG
+    invert_ir_prob: float = 0.2       # chance of IR polarity inversion (white-hot <-> black-hot)
+    val_every: int = 250              # steps between validations (and checkpoints)
+    val_queries: int = 360            # validation queries (5 per validation pair, both directions, seed 0)
+    keep_checkpoints: int = 3
+    threads: int = 1                  # torch threads
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch", "val_every", "val_queries", "boxes_per_image", "keep_checkpoints", "threads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise DescriptorTrainConfigError(f"{name}: expected a positive integer, got {value!r}")
+        if not isinstance(self.ignore_radius, int) or self.ignore_radius < 0:
+            raise DescriptorTrainConfigError(f"ignore_radius: expected an integer >= 0, got {self.ignore_radius!r}")
+        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
+            raise DescriptorTrainConfigError(f"warmup_steps: expected an integer >= 0, got {self.warmup_steps!r}")
+        for name in ("lr", "temperature"):
+            if not getattr(self, name) > 0:
+                raise DescriptorTrainConfigError(f"{name}: expected a positive number, got {getattr(self, name)!r}")
+        if self.weight_decay < 0:
+            raise DescriptorTrainConfigError(f"weight_decay: expected >= 0, got {self.weight_decay!r}")
+        if not self.scales or any(not 0.2 <= s <= 2.0 for s in self.scales):
+            raise DescriptorTrainConfigError(f"scales: expected values in [0.2, 2], got {self.scales!r}")
+        if self.window_scale < 1.2:
+            raise DescriptorTrainConfigError(f"window_scale: expected at least 1.2, got {self.window_scale!r}")
+        for name in ("cross_fraction", "photometric_prob", "invert_ir_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise DescriptorTrainConfigError(f"{name}: expected a probability in [0, 1], got {getattr(self, name)!r}")

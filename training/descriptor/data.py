@@ -1,0 +1,99 @@
+"""Training queries for the descriptor: a box, its search window in another modality, and the true offset.
+
+Queries follow eval-match's protocol (structured boxes, a window ``window_scale``
+times the box with the target at a uniform random offset) on the *training*
+pairs, at several image scales so the descriptor also learns the half-scale
+crops the tracker matches. Both regions are cut with a margin of context so the
+descriptor of every kept pixel sees a full neighbourhood, as at inference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from evaluation.queries import search_window_around
+from models.classic.cfog import CfogConfig
+from models.descriptor.matcher import descriptor_inputs
+from synth.boxes import sample_structured_boxes
+from training.augment import PhotometricParams, invert, photometric
+from training.descriptor.config import DescriptorTrainConfig
+from training.sources import ImagePair
+
+MODALITIES = ("visible", "infrared")
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """Network inputs of one query and where the template truly sits in the search map."""
+
+    template_modality: str
+    search_modality: str
+    template: tuple[np.ndarray, np.ndarray]  # (cfog (C, h+2m, w+2m), grey (1, h+2m, w+2m))
+    search: tuple[np.ndarray, np.ndarray]    # (cfog (C, H+2m, W+2m), grey)
+    offset: tuple[int, int]                  # (row, col) of the template's top-left corner in the search map
+
+
+class ScaledPair:
+    """One training pair at one scale, padded by ``margin`` (reflected) so every region fits."""
+
+    def __init__(self, pair: ImagePair, scale: float, margin: int, boxes_per_image: int, seed: tuple[int, ...]):
+        vis, ir = pair.visible, pair.infrared
+        if scale != 1.0:
+            size = (max(16, int(round(vis.shape[1] * scale))), max(16, int(round(vis.shape[0] * scale))))
+            vis = cv2.resize(vis, size, interpolation=cv2.INTER_AREA)
+            ir = cv2.resize(ir, size, interpolation=cv2.INTER_AREA)
+        rng = np.random.default_rng(seed)
+        min_side = max(12, int(round(24 * scale)))
+        boxes = sample_structured_boxes(vis, ir, rng, boxes_per_image, min_side=min_side)
+        if not boxes:
+            boxes = sample_structured_boxes(vis, ir, rng, boxes_per_image, min_side=min_side, min_score=1.0)
+        self.boxes = boxes
+        self.size = (vis.shape[1], vis.shape[0])
+        self.margin = margin
+        pad = lambda im: cv2.copyMakeBorder(im, margin, margin, margin, margin, cv2.BORDER_REFLECT_101)  # noqa: E731
+        self.images = {"visible": pad(vis), "infrared": pad(ir)}
+
+    def region(self, modality: str, box: tuple[int, int, int, int]) -> np.ndarray:
+        """Pixels of ``box`` (xywh, unpadded image coordinates) plus the margin on every side."""
+        x, y, w, h = box
+        m = self.margin
+        return self.images[modality][y: y + h + 2 * m, x: x + w + 2 * m]
+
+
+class QuerySampler:
+    """Draws random training queries from the training pairs (never from the validation list)."""
+
+    def __init__(self, pairs: list[ImagePair], cfg: DescriptorTrainConfig, cfog: CfogConfig, margin: int):
+        self.cfg = cfg
+        self.cfog = cfog
+        self.margin = margin
+        self.photo = PhotometricParams()
+        self.scaled = [
+            [ScaledPair(p, s, margin, cfg.boxes_per_image, (cfg.seed, k, j)) for j, s in enumerate(cfg.scales)]
+            for k, p in enumerate(pairs)
+        ]
+        self._usable = [(k, j) for k, row in enumerate(self.scaled) for j, sp in enumerate(row) if sp.boxes]
+        if not self._usable:
+            raise ValueError("no training pair has a structured box")
+
+    def draw(self, rng: np.random.Generator) -> Query:
+        k, j = self._usable[int(rng.integers(len(self._usable)))]
+        sp = self.scaled[k][j]
+        box = sp.boxes[int(rng.integers(len(sp.boxes)))]
+        wx, wy, ww, wh = (int(v) for v in search_window_around(box, self.cfg.window_scale, sp.size, rng))
+        t_mod = MODALITIES[int(rng.integers(2))]
+        s_mod = (MODALITIES[1 - MODALITIES.index(t_mod)] if rng.random() < self.cfg.cross_fraction else t_mod)
+        t_img = self._augment(sp.region(t_mod, box), t_mod, rng)
+        s_img = self._augment(sp.region(s_mod, (wx, wy, ww, wh)), s_mod, rng)
+        return Query(t_mod, s_mod, descriptor_inputs(t_img, self.cfog), descriptor_inputs(s_img, self.cfog),
+                     (box[1] - wy, box[0] - wx))
+
+    def _augment(self, region: np.ndarray, modality: str, rng: np.random.Generator) -> np.ndarray:
+        out = np.ascontiguousarray(region)
+        if rng.random() < self.cfg.photometric_prob:
+            out = photometric(out, rng, self.photo)
+        if modality == "infrared" and rng.random() < self.cfg.invert_ir_prob:
+            out = invert(out)
+        return out
