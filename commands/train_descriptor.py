@@ -19,6 +19,7 @@ EPILOG = """examples:
   heterotrack train-descriptor --set model.hidden=24 --set lr=1e-3 --run-dir runs/desc2
   heterotrack train-descriptor --resume runs/desc1        continue exactly where it stopped
   heterotrack train-descriptor --calibrate assets/matcher  refit the tracker's confidence maps only
+  heterotrack train-descriptor --export runs/desc1 --out /tmp/step   weights of the newest checkpoint
 
 settings: --set KEY=VALUE for DescriptorTrainConfig, --set model.KEY=VALUE for
 DescriptorConfig (both listed in docs/DESCRIPTOR.md). Ctrl-C saves a
@@ -44,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stems to validate on, never trained on (default: assets/splits/roadscene_val.txt)")
     parser.add_argument("--calibrate", metavar="WEIGHTS", help="only fit the tracker's NCC->logit maps of these "
                         "weights on the training list and store them in WEIGHTS.json (done after every run)")
+    parser.add_argument("--export", metavar="RUN_DIR|CHECKPOINT", help="write the weights of a run's newest (or the "
+                        "given) checkpoint to --out, then stop (for looking at a run that is still going)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -76,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
                            progress=not args.no_progress)
         say(f"tracker logits of {weights}: {logits}")
         return 0
+    if args.export:
+        return _export(Path(args.export), args.out, say)
     if args.resume:
         run_dir = Path(args.resume)
         resume_stem = latest_checkpoint(run_dir / "checkpoints")
@@ -153,4 +158,30 @@ def run(args: argparse.Namespace) -> int:
     logits = calibrate(path, roadscene, train_stems, progress=not args.no_progress)
     say(f"tracker logits: {logits}")
     say(f"wrote {path} (and {path.with_suffix('.json').name}); curves in {run_dir / 'curves.png'}")
+    return 0
+
+
+def _export(source: Path, out: str | None, say) -> int:
+    """Weights (no tracker calibration) of a training checkpoint: a ``step_*`` file or a run's newest."""
+    from core.config import config_from_mapping
+    from core.errors import InputError
+    from models.descriptor.checkpoint import save_descriptor
+    from models.descriptor.config import DescriptorConfig
+    from models.descriptor.network import DescriptorNet
+    from training.descriptor.loop import TrainModel
+    from training.state import latest_checkpoint, read_train_state
+
+    if out is None:
+        raise InputError("--export: give --out PATH for the weights")
+    stem = source.with_suffix("") if source.name.startswith("step_") else latest_checkpoint(source / "checkpoints")
+    if stem is None:
+        raise InputError(f"--export {source}: no checkpoint found in {source / 'checkpoints'}")
+    info, tensors = read_train_state(stem)
+    cfg = config_from_mapping(DescriptorConfig, info["model_config"], source=f"{stem}.json: model_config")
+    model = TrainModel(DescriptorNet(cfg), 1.0)
+    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    extra = {"command": info.get("command"), "step": info["step"], "exported_from": str(stem),
+             "train_list_sha256": info.get("train_list_sha256"), "val_list_sha256": info.get("val_list_sha256")}
+    path = save_descriptor(model.net, out, extra=extra)
+    say(f"wrote {path} from {stem} (step {info['step']})")
     return 0

@@ -301,3 +301,29 @@ def test_train_descriptor_command_end_to_end(tmp_path, capsys):
     assert "never train on the validation list" in capsys.readouterr().err
     assert main.main(["train-descriptor", "--set", "hiden=3", "--run-dir", str(tmp_path / "run3")]) == 2
     assert "hiden" in capsys.readouterr().err
+
+
+# --- tracker backend ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["visible", "infrared", "cross", "fused"])
+def test_tracker_follows_a_moving_target_on_descriptor_weights(tmp_path, mode):
+    from core.geometry import iou
+    from tests.tracker_doubles import moving_target_scene
+    from tracker.config import TrackerConfig
+    from tracker.descriptor_backend import DescriptorBackend
+    from tracker.factory import build_backend
+    from tracker.tracker import Tracker
+
+    path = save_descriptor(trained_net(), tmp_path / "d", extra={"tracker_logits": {"cross": [15.0, -3.0]}})
+    backend = build_backend(path)
+    assert isinstance(backend, DescriptorBackend) and backend.cross == (15.0, -3.0) and backend.same == (8.0, -3.0)
+    assert "learned descriptor" in backend.name
+    frames, gt = moving_target_scene(n=8)
+    tracker = Tracker(backend, TrackerConfig(mode=mode))
+    tracker.init(frames[0], gt[0], "visible")
+    results = [tracker.update(f, want=("features",)) for f in frames[1:]]
+    assert iou(np.array([r.box for r in results]), gt[1:]).min() > 0.5
+    feats = results[-1].features
+    searched = "infrared" if mode in ("infrared", "cross") else "visible"
+    assert feats[f"{searched}/search.descriptor"].shape[:2] == (3, 9)  # three scales, nine channels
+    assert feats[f"{searched}/template.descriptor"].ndim == 3

@@ -419,12 +419,13 @@ def test_learned_adapter_runs_the_real_matcher():
 
 
 def test_cli_runs_the_model_through_load_matcher(pairs, tmp_path, monkeypatch):
-    """Until models/checkpoint.py exists, a stand-in module provides load_matcher."""
+    """A matcher-format checkpoint goes through models.checkpoint.load_matcher and the learned adapter."""
+    import models.checkpoint
+
     weights = tmp_path / "m.safetensors"
     weights.write_bytes(b"")
-    fake = types.ModuleType("models.checkpoint")
-    fake.load_matcher = lambda path: (FakeMatcher(), {}, {"path": str(path)})
-    monkeypatch.setitem(sys.modules, "models.checkpoint", fake)
+    monkeypatch.setattr(models.checkpoint, "checkpoint_format", lambda path: "heterotrack-matcher")
+    monkeypatch.setattr(models.checkpoint, "load_matcher", lambda path: (FakeMatcher(), {}, {"path": str(path)}))
     queries_csv = tmp_path / "q.csv"
     write_queries(queries_csv, make_queries(PairStore(pairs), ["a"], 2, seed=0))
     report = tmp_path / "r.json"

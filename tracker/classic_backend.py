@@ -80,14 +80,17 @@ class CfogBackend:
         box = ((size - tw) / 2, (size - th) / 2, tw, th)
         return CfogTemplate(self.matcher.encode_template(work, box), modality)
 
+    def _search_all(self, template, works: list[np.ndarray]) -> list:
+        """The dense match of ``template`` over each whole work-size crop."""
+        return [self.matcher.search(template.dense, w, (0.0, 0.0, float(w.shape[1]), float(w.shape[0])))
+                for w in works]
+
     def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = ()) -> Response:
         grid = self.origin + self.stride * np.arange(self.cells, dtype=np.float32)
         maps = []
-        for crop in crops:
-            work = self._shrink(crop)
+        works = [self._shrink(crop) for crop in crops]
+        for crop, work, res in zip(crops, works, self._search_all(template, works)):
             k = work.shape[0] / crop.shape[0]  # work pixels per crop pixel
-            h, w = work.shape[:2]
-            res = self.matcher.search(template.dense, work, (0.0, 0.0, float(w), float(h)))
             # The NCC peak is a few pixels wide: smooth it to the grid's scale before sampling
             # so it cannot fall between two grid points.
             ksize = int(self.stride * k / res.stride) | 1

@@ -32,11 +32,14 @@ class DescriptorBackend(CfogBackend):
         super().__init__(same=same, cross=cross, work_scale=work_scale, matcher=DescriptorMatcher(net, device))
         self.name = name
 
+    def _search_all(self, template, works: list[np.ndarray]) -> list:
+        """All crops of one frame through the network in one batch, then CFOG's dense NCC on each."""
+        self._last = self.matcher.descriptor.batch(works)
+        return [self.matcher.search_features(template.dense, f, 0, 0) for f in self._last]
+
     def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = ()) -> Response:
         response = super().match(template, crops, modality, want)
         if "features" not in want:
             return response
-        describe = self.matcher.descriptor
-        search = np.stack([describe(self._shrink(crop)) for crop in crops])
-        features = {"template.descriptor": template.dense.features, "search.descriptor": search}
+        features = {"template.descriptor": template.dense.features, "search.descriptor": self._last}
         return Response(score=response.score, origin=response.origin, stride=response.stride, features=features)

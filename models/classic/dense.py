@@ -67,8 +67,15 @@ class DenseFeatureMatcher:
         x0, y0, x1, y1 = window_pixels(window, image.shape)
         x0, x1 = _grow(x0, x1, tw, w_img)
         y0, y1 = _grow(y0, y1, th, h_img)
-        feats = self._region_features(image, x0, y0, x1, y1)
-        response = np.zeros((y1 - y0 - th + 1, x1 - x0 - tw + 1), np.float32)
+        return self.search_features(template, self._region_features(image, x0, y0, x1, y1), x0, y0)
+
+    def search_features(self, template: DenseTemplate, feats: np.ndarray, x0: int, y0: int) -> MatchResult:
+        """Locate ``template`` in features ``(C, H, W)`` already computed for the region whose top-left
+        image pixel is ``(x0, y0)`` (what :meth:`search` does after computing them)."""
+        _, th, tw = template.features.shape
+        if feats.shape[1] < th or feats.shape[2] < tw:
+            raise ValueError(f"template {tw}x{th} is larger than the {feats.shape[2]}x{feats.shape[1]} features")
+        response = np.zeros((feats.shape[1] - th + 1, feats.shape[2] - tw + 1), np.float32)
         for c in template.channels:
             response += cv2.matchTemplate(feats[c], template.features[c], cv2.TM_CCOEFF_NORMED)
         if len(template.channels):

@@ -24,7 +24,7 @@ class DescriptorFeatures:
     """``region -> (C, H, W)`` refined features, the ``FeatureFn`` of a :class:`DenseFeatureMatcher`."""
 
     def __init__(self, net: DescriptorNet, device: str = "cpu"):
-        self.net = net.to(device).eval()
+        self.net = net.to(device).eval().to(memory_format=torch.channels_last)
         self.device = torch.device(device)
         c = net.config
         self.cfog = CfogConfig(n_orientations=c.n_orientations, sigma=c.sigma)
@@ -34,11 +34,18 @@ class DescriptorFeatures:
         return self.cfog.margin + self.net.config.radius
 
     def __call__(self, region: np.ndarray) -> np.ndarray:
-        cfog, grey = descriptor_inputs(region, self.cfog)
+        return self.batch([region])[0]
+
+    def batch(self, regions: list[np.ndarray]) -> np.ndarray:
+        """Features ``(N, C, H, W)`` of ``N`` regions of one modality and one size, in one network call."""
+        inputs = [descriptor_inputs(r, self.cfog) for r in regions]
+        cfog = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)
+        grey = torch.from_numpy(np.stack([i[1] for i in inputs])).to(self.device)
         with torch.inference_mode():
-            out = self.net(torch.from_numpy(cfog)[None].to(self.device), torch.from_numpy(grey)[None].to(self.device),
-                           modality_of(region))
-        return out[0].float().cpu().numpy()
+            # channels-last runs these thin convolutions about twice as fast on a CPU
+            out = self.net(cfog.contiguous(memory_format=torch.channels_last),
+                           grey.contiguous(memory_format=torch.channels_last), modality_of(regions[0]))
+        return np.ascontiguousarray(out.float().cpu().numpy())
 
 
 class DescriptorMatcher(DenseFeatureMatcher):
