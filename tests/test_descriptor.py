@@ -327,3 +327,43 @@ def test_tracker_follows_a_moving_target_on_descriptor_weights(tmp_path, mode):
     searched = "infrared" if mode in ("infrared", "cross") else "visible"
     assert feats[f"{searched}/search.descriptor"].shape[:2] == (3, 9)  # three scales, nine channels
     assert feats[f"{searched}/template.descriptor"].ndim == 3
+
+
+def test_pyramid_shared_descriptor_matches_per_crop_descriptors():
+    """With the pyramid's factors the network runs once; the resampled descriptors give the same maps."""
+    from core.geometry import crop_resize
+    from tracker.descriptor_backend import DescriptorBackend, _pyramid_from_middle
+
+    grey = shapes_scene(300, 300, seed=8, n_shapes=60)
+    backend = DescriptorBackend(trained_net())
+    factors = (1 / 1.0375, 1.0, 1.0375)
+    crops = np.stack([crop_resize(grey, (150.0, 150.0), 200 * f, 255) for f in factors])
+    template = backend.encode(crop_resize(grey, (150.0, 150.0), 100, 127), "infrared", target=(50.0, 50.0))
+    works = [backend._shrink(c) for c in crops]
+    exact = backend.matcher.descriptor.batch(works)
+    shared = _pyramid_from_middle(backend.matcher.descriptor, works, factors)
+    inner = (slice(None), slice(None), slice(8, -8), slice(8, -8))  # away from the replicated border
+    assert np.abs(shared[1] - exact[1]).max() == 0
+    assert np.corrcoef(shared[inner].ravel(), exact[inner].ravel())[0, 1] > 0.97
+    a = backend.match(template, crops, "infrared")
+    b = backend.match(template, crops, "infrared", factors=factors)
+    for s in range(3):
+        assert np.unravel_index(a.score[s].argmax(), a.score[s].shape) == np.unravel_index(b.score[s].argmax(),
+                                                                                          b.score[s].shape)
+        assert np.abs(a.score[s].max() - b.score[s].max()) < 0.5
+
+
+def test_tracker_hands_the_pyramid_to_backends_that_take_it(tmp_path, monkeypatch):
+    from tests.tracker_doubles import moving_target_scene
+    from tracker.descriptor_backend import DescriptorBackend
+    from tracker.tracker import Tracker
+
+    backend = DescriptorBackend(trained_net())
+    seen = []
+    original = backend.match
+    monkeypatch.setattr(backend, "match", lambda *a, **k: seen.append(k.get("factors")) or original(*a, **k))
+    frames, gt = moving_target_scene(n=3)
+    tracker = Tracker(backend)
+    tracker.init(frames[0], gt[0], "visible")
+    tracker.update(frames[1])
+    assert seen and all(f == pytest.approx((1 / 1.0375, 1.0, 1.0375)) for f in seen)

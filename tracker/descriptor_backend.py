@@ -11,6 +11,7 @@ for the application's feature view.
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from models.descriptor.matcher import DescriptorMatcher
@@ -22,6 +23,8 @@ from tracker.classic_backend import CROSS_MODALITY, SAME_MODALITY, CfogBackend
 class DescriptorBackend(CfogBackend):
     has_box_head = False
     has_attention = False
+    #: ``match`` takes the pyramid's ``factors``: the network then runs on one crop, not on every scale.
+    accepts_factors = True
 
     def __init__(self, net: DescriptorNet, name: str = "learned descriptor",
                  logits: dict | None = None, device: str = "cpu", work_scale: float = 0.5):
@@ -33,13 +36,54 @@ class DescriptorBackend(CfogBackend):
         self.name = name
 
     def _search_all(self, template, works: list[np.ndarray]) -> list:
-        """All crops of one frame through the network in one batch, then CFOG's dense NCC on each."""
-        self._last = self.matcher.descriptor.batch(works)
+        """The network on the work crops (or on the middle one, see ``match``), then CFOG's dense NCC on each."""
+        factors = self._factors
+        if factors is None or len(factors) != len(works) or len(works) == 1:
+            self._last = self.matcher.descriptor.batch(works)
+        else:
+            self._last = _pyramid_from_middle(self.matcher.descriptor, works, factors)
         return [self.matcher.search_features(template.dense, f, 0, 0) for f in self._last]
 
-    def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = ()) -> Response:
-        response = super().match(template, crops, modality, want)
+    def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = (),
+              factors: tuple[float, ...] | None = None) -> Response:
+        """``factors``: each crop's side relative to the reference side (the tracker's scale pyramid, all
+        crops centred alike). With them, the descriptor is computed on the crop nearest factor 1 only and
+        resampled for the others, a third of the network's work at 3 scales: the scales differ by 3.75%,
+        less than the descriptor's own smoothing, and the tracking benchmark does not tell the two apart
+        (docs/BENCHMARKS.md)."""
+        self._factors = factors
+        try:
+            response = super().match(template, crops, modality, want)
+        finally:
+            self._factors = None
         if "features" not in want:
             return response
         features = {"template.descriptor": template.dense.features, "search.descriptor": self._last}
         return Response(score=response.score, origin=response.origin, stride=response.stride, features=features)
+
+
+def _pyramid_from_middle(describe, works: list[np.ndarray], factors: tuple[float, ...]) -> np.ndarray:
+    """Descriptors ``(S, C, H, W)`` of the pyramid's crops from the network's descriptor of one of them.
+
+    Crop ``i`` shows a region ``factors[i]`` times the reference side, resized to the same work size, so
+    its pixel ``p`` sees what the reference crop shows at ``c + (p - c) * factors[i] / factors[ref]``
+    (``c`` the crop centre). Samples past the reference crop's edge repeat its border.
+    """
+    ref = int(np.argmin([abs(np.log(f)) for f in factors]))
+    base = describe.batch([works[ref]])[0]  # (C, H, W)
+    c, h, w = base.shape
+    hwc = np.ascontiguousarray(base.transpose(1, 2, 0))
+    out = np.empty((len(works), c, h, w), np.float32)
+    for i, f in enumerate(factors):
+        if i == ref:
+            out[i] = base
+            continue
+        k = f / factors[ref]
+        cx, cy = w / 2.0, h / 2.0
+        # dst pixel centre (x + 0.5) maps to src (cx + (x + 0.5 - cx) * k) - 0.5 in OpenCV's pixel-centre grid
+        m = np.float32([[k, 0, cx - cx * k + 0.5 * k - 0.5], [0, k, cy - cy * k + 0.5 * k - 0.5]])
+        warped = cv2.warpAffine(hwc, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                borderMode=cv2.BORDER_REPLICATE)
+        warped /= np.sqrt((warped ** 2).sum(axis=2, keepdims=True)) + 1e-6
+        out[i] = warped.transpose(2, 0, 1)
+    return out

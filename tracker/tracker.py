@@ -139,7 +139,7 @@ class Tracker:
             tc = time.perf_counter()
             crops = self._search_crops(frames.get(m), m, tuple(st.center), [side * f for f in factors])
             tn = time.perf_counter()
-            responses[m] = self.backend.match(st.templates[m][0], crops, m, want)
+            responses[m] = self.backend.match(st.templates[m][0], crops, m, want, **self._pyramid(factors))
             t_crop += tn - tc
             t_net += time.perf_counter() - tn
         timings["crop_ms"], timings["match_ms"] = 1e3 * t_crop, 1e3 * t_net
@@ -321,6 +321,10 @@ class Tracker:
                            weights=weights, health={m: h.status for m, h in health.items()}, best_scale=-1,
                            score_maps={"fused": fused[tile:tile + 1]},
                            timings={"total_ms": 1e3 * (time.perf_counter() - t0), "tiles": float(len(centres))})
+
+    def _pyramid(self, factors: tuple[float, ...]) -> dict:
+        """The scale factors, for a backend that can share work across the pyramid's crops."""
+        return {"factors": tuple(factors)} if getattr(self.backend, "accepts_factors", False) else {}
 
     @staticmethod
     def _collect(responses: dict[str, Response], kind: str) -> dict[str, np.ndarray] | None:
