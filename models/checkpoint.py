@@ -49,21 +49,38 @@ def save_matcher(model: Matcher, cfg: MatcherConfig, path: str | os.PathLike[str
         raise ValueError("save_matcher: this is an inference copy (BatchNorm folded); save the original model")
     if getattr(model, "config", None) is not None and model.config != cfg:
         raise ValueError("save_matcher: cfg differs from the config the model was built with")
+    return write_checkpoint(model, config_to_dict(cfg), path, FORMAT, VERSION, extra, who="save_matcher")
+
+
+def write_checkpoint(model: torch.nn.Module, config: dict[str, Any], path: str | os.PathLike[str], fmt: str,
+                     version: int, extra: dict | None = None, who: str = "save") -> Path:
+    """``NAME.safetensors`` (``model``'s state dict) + ``NAME.json`` (``{"format", "version", "config",
+    "extra"}``), written under temporary names and renamed; returns the weights path."""
     weights_path, meta_path = checkpoint_paths(path)
-    meta = {"format": FORMAT, "version": VERSION, "config": config_to_dict(cfg), "extra": dict(extra or {})}
+    meta = {"format": fmt, "version": version, "config": config, "extra": dict(extra or {})}
     try:
         meta_text = json.dumps(meta, indent=2, sort_keys=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"save_matcher: extra is not plain JSON ({exc})") from None
+        raise ValueError(f"{who}: extra is not plain JSON ({exc})") from None
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     weights_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_weights = weights_path.with_name(weights_path.name + ".tmp")
     tmp_meta = meta_path.with_name(meta_path.name + ".tmp")
-    save_file(state, str(tmp_weights), metadata={"format": FORMAT, "version": str(VERSION)})
+    save_file(state, str(tmp_weights), metadata={"format": fmt, "version": str(version)})
     tmp_meta.write_text(meta_text + "\n", encoding="utf-8")
     os.replace(tmp_weights, weights_path)
     os.replace(tmp_meta, meta_path)
     return weights_path
+
+
+def read_weights(weights_path: Path) -> dict[str, torch.Tensor]:
+    """The state dict of a ``.safetensors`` file; a missing or unreadable one is a :class:`CheckpointError`."""
+    if not weights_path.is_file():
+        raise CheckpointError(f"{weights_path}: checkpoint weights not found")
+    try:
+        return load_file(str(weights_path), device="cpu")
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{weights_path}: not a readable safetensors file ({exc})") from None
 
 
 def read_json_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -121,12 +138,7 @@ def load_matcher(
     """
     weights_path, _ = checkpoint_paths(path)
     cfg, meta = read_meta(path)
-    if not weights_path.is_file():
-        raise CheckpointError(f"{weights_path}: checkpoint weights not found")
-    try:
-        state = load_file(str(weights_path), device="cpu")
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"{weights_path}: not a readable safetensors file ({exc})") from None
+    state = read_weights(weights_path)
     model = build_matcher(cfg)
     check_state(model, state, weights_path)
     model.load_state_dict(state, strict=True)

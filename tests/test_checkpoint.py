@@ -16,12 +16,7 @@ CFG = MatcherConfig(width=0.5, channels=32, hidden=16, attention_dim=16, attenti
                     template_window=4, light_tokens=2, exemplar_size=48, instance_size=96)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

@@ -26,12 +26,7 @@ from training.descriptor.loop import DescriptorTrainer, TrainModel
 from training.sources import ImagePair, mean_pad
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def pair(seed: int, h: int = 120, w: int = 160) -> ImagePair:

@@ -36,13 +36,7 @@ QUIET = dict(gamma_range=(1.0, 1.0), contrast_range=(1.0, 1.0), blur_prob=0.0, n
              ir_invert_prob=0.0)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The machine is shared: keep each test on one core."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny_cfg(**changes) -> TrainConfig:

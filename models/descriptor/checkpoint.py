@@ -8,18 +8,15 @@ or a state dict that does not fit the architecture raises
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
 from core.config import config_from_mapping, config_to_dict
 from core.errors import CheckpointError, ConfigError
-from models.checkpoint import checkpoint_paths, check_state
+from models.checkpoint import check_state, checkpoint_paths, read_json_meta, read_weights, write_checkpoint
 from models.descriptor.config import DescriptorConfig
 from models.descriptor.network import DescriptorNet
 
@@ -29,21 +26,7 @@ VERSION = 1
 
 def save_descriptor(net: DescriptorNet, path: str | os.PathLike[str], extra: dict | None = None) -> Path:
     """Write ``net``'s weights and config side by side (temporary names, then renamed); returns the weights path."""
-    weights_path, meta_path = checkpoint_paths(path)
-    meta = {"format": FORMAT, "version": VERSION, "config": config_to_dict(net.config), "extra": dict(extra or {})}
-    try:
-        meta_text = json.dumps(meta, indent=2, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"save_descriptor: extra is not plain JSON ({exc})") from None
-    state = {k: v.detach().to("cpu").contiguous() for k, v in net.state_dict().items()}
-    weights_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_weights = weights_path.with_name(weights_path.name + ".tmp")
-    tmp_meta = meta_path.with_name(meta_path.name + ".tmp")
-    save_file(state, str(tmp_weights), metadata={"format": FORMAT, "version": str(VERSION)})
-    tmp_meta.write_text(meta_text + "\n", encoding="utf-8")
-    os.replace(tmp_weights, weights_path)
-    os.replace(tmp_meta, meta_path)
-    return weights_path
+    return write_checkpoint(net, config_to_dict(net.config), path, FORMAT, VERSION, extra, who="save_descriptor")
 
 
 def read_descriptor_meta(path: str | os.PathLike[str], meta: dict[str, Any]) -> DescriptorConfig:
@@ -62,19 +45,12 @@ def read_descriptor_meta(path: str | os.PathLike[str], meta: dict[str, Any]) -> 
 def load_descriptor(path: str | os.PathLike[str], device: str | torch.device = "cpu",
                     ) -> tuple[DescriptorNet, DescriptorConfig, dict[str, Any]]:
     """Build the network the JSON describes and load its weights strictly; returns ``(net, cfg, meta)``."""
-    from models.checkpoint import read_json_meta
-
     weights_path, meta_path = checkpoint_paths(path)
     meta = read_json_meta(path)
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{meta_path}: format: expected {FORMAT!r}, got {meta.get('format')!r}")
     cfg = read_descriptor_meta(path, meta)
-    if not weights_path.is_file():
-        raise CheckpointError(f"{weights_path}: checkpoint weights not found")
-    try:
-        state = load_file(str(weights_path), device="cpu")
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"{weights_path}: not a readable safetensors file ({exc})") from None
+    state = read_weights(weights_path)
     net = DescriptorNet(cfg)
     check_state(net, state, weights_path)
     net.load_state_dict(state, strict=True)
