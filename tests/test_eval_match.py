@@ -1,7 +1,5 @@
 """eval-match: the CSV contract, query making, metrics, the learned-matcher adapter and bad input."""
 import json
-import sys
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
