@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         info, _ = read_train_state(resume_stem)
         cfg = config_from_mapping(DescriptorTrainConfig, info["train_config"], source=f"{resume_stem}.json: train_config")
         net_cfg = config_from_mapping(DescriptorConfig, info["model_config"], source=f"{resume_stem}.json: model_config")
-        train_list, val_list = Path(info["train_list"]), Path(info["val_list"])
+        train_list, val_list = (p if p.is_absolute() else REPO / p
+                                for p in (Path(info["train_list"]), Path(info["val_list"])))
         out = Path(args.out) if args.out else Path(info["out"])
         command = info.get("command", command)
     else:
@@ -127,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{val_list}: pair '{missing[0]}' not found in {roadscene}")
     val_queries = make_queries(store, val_stems, n_per_pair=5, seed=0)[: cfg.val_queries]
     digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731
+    train_list, val_list = _relative(train_list), _relative(val_list)
     meta = {"train_config": config_to_dict(cfg), "model_config": config_to_dict(net_cfg), "command": command,
             "train_list": str(train_list), "val_list": str(val_list), "out": str(out),
             "train_list_sha256": digest(train_list), "val_list_sha256": digest(val_list)}
@@ -185,3 +187,11 @@ def _export(source: Path, out: str | None, say) -> int:
     path = save_descriptor(model.net, out, extra=extra)
     say(f"wrote {path} from {stem} (step {info['step']})")
     return 0
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the repository when it lies inside it (so a run's record travels)."""
+    try:
+        return Path(path).resolve().relative_to(REPO)
+    except ValueError:
+        return Path(path)

@@ -68,8 +68,9 @@ def test_config_rejects_unknown_keys_and_bad_values():
 
 @pytest.mark.parametrize("strategy", ["low-sep-high-share", "shared", "independent"])
 @pytest.mark.parametrize("modality", ["visible", "infrared"])
-def test_every_strategy_keeps_the_shape_and_normalises_each_pixel(strategy, modality):
-    net = trained_net(strategy=strategy)
+@pytest.mark.parametrize("intensity", [False, True])
+def test_every_strategy_keeps_the_shape_and_normalises_each_pixel(strategy, modality, intensity):
+    net = trained_net(strategy=strategy, intensity=intensity)
     out = net(torch.rand(2, 9, 33, 41), torch.rand(2, 1, 33, 41), modality)
     assert out.shape == (2, 9, 33, 41)
     assert torch.allclose(out.pow(2).sum(1), torch.ones(2, 33, 41), atol=1e-4)
@@ -108,8 +109,10 @@ def test_untrained_matcher_gives_cfogs_boxes():
 def test_network_can_be_run_without_intensity():
     net = trained_net(intensity=False)
     assert net(torch.rand(1, 9, 16, 16), None, "visible").shape == (1, 9, 16, 16)
+    with_grey = trained_net(intensity=True)
+    assert with_grey(torch.rand(1, 9, 16, 16), torch.rand(1, 1, 16, 16), "visible").shape == (1, 9, 16, 16)
     with pytest.raises(ValueError, match="grey"):
-        trained_net()(torch.rand(1, 9, 16, 16), None, "visible")
+        with_grey(torch.rand(1, 9, 16, 16), None, "visible")
     with pytest.raises(ValueError, match="modality"):
         trained_net()(torch.rand(1, 9, 16, 16), torch.rand(1, 1, 16, 16), "thermal")
 

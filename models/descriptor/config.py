@@ -23,7 +23,7 @@ class DescriptorConfig:
     modality_layers: int = 1         # hidden 3x3 layers of the modality stage (plus its output layer)
     shared_layers: int = 1           # hidden 3x3 layers of the shared stage (plus its output layer)
     shared_dilation: int = 2         # dilation of the shared stage's 3x3 convolutions
-    intensity: bool = True           # the modality stage also sees the grey level, not only the gradients
+    intensity: bool = False          # the modality stage also sees the grey level (no better on validation)
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGY_CHOICES:
