@@ -195,7 +195,7 @@ def sampler_for(cfg: DescriptorTrainConfig, net: DescriptorNet) -> QuerySampler:
 
 
 def test_sampler_queries_put_the_template_where_the_offset_says():
-    cfg = small_cfg(photometric_prob=0.0, invert_ir_prob=0.0, cross_fraction=0.0)
+    cfg = small_cfg(photometric_prob=0.0, invert_ir_prob=0.0, cross_fraction=0.0, geometric_prob=0.0)
     net = DescriptorNet(DescriptorConfig())
     sampler = sampler_for(cfg, net)
     rng = np.random.default_rng(3)
@@ -207,6 +207,22 @@ def test_sampler_queries_put_the_template_where_the_offset_says():
         h, w = t.shape[1] - 2 * m, t.shape[2] - 2 * m
         i, j = q.offset
         np.testing.assert_allclose(s[:, m + i: m + i + h, m + j: m + j + w], t[:, m:-m, m:-m], atol=1e-6)
+
+
+def test_warped_search_regions_keep_the_target_where_the_offset_says():
+    cfg = small_cfg(photometric_prob=0.0, invert_ir_prob=0.0, cross_fraction=0.0, geometric_prob=1.0,
+                    rotate_max_deg=3.0, scale_max=0.04)
+    sampler = sampler_for(cfg, DescriptorNet(DescriptorConfig()))
+    rng = np.random.default_rng(5)
+    m = sampler.margin
+    errors = []
+    for _ in range(12):
+        q = sampler.draw(rng)
+        t, s = torch.from_numpy(q.template[0][:, m:-m, m:-m]), torch.from_numpy(q.search[0][:, m:-m, m:-m])
+        r = zncc_map(s, t)
+        peak = np.unravel_index(int(r.argmax()), tuple(r.shape))
+        errors.append(max(abs(peak[0] - q.offset[0]), abs(peak[1] - q.offset[1])))
+    assert np.median(errors) <= 1 and max(errors) <= 3, errors
 
 
 def test_loss_decreases_when_overfitting_a_few_queries():

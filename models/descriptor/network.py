@@ -71,7 +71,8 @@ class DescriptorNet(nn.Module):
             inp = cfog
         x = x + self.low[self._low_key[modality]](inp)
         x = x + self.high[self._high_key[modality]](x)
-        return x / (x.pow(2).sum(dim=1, keepdim=True).sqrt() + 1e-6)
+        # sqrt(norm^2 + eps), not sqrt(norm^2) + eps: a flat (all-zero) pixel must not give a NaN gradient
+        return x / (x.pow(2).sum(dim=1, keepdim=True) + 1e-12).sqrt()
 
 
 def _cat(a: Tensor, b: Tensor) -> Tensor:

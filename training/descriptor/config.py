@@ -25,6 +25,10 @@ class DescriptorTrainConfig:
     window_scale: float = 2.5         # search window side / box side, as eval-match's queries
     cross_fraction: float = 0.8       # share of cross-modal queries (the rest match within one modality)
     photometric_prob: float = 0.8     # chance that a region gets random gamma/contrast/blur/noise/JPEG
+    geometric_prob: float = 0.5       # chance that the search region is warped by a small random affine map
+    rotate_max_deg: float = 4.0       # ... rotation, isotropic scale and shear bounds (frame-to-frame change and
+    scale_max: float = 0.05           #     imperfect registration, which aligned stills never show)
+    shear_max: float = 0.03
     invert_ir_prob: float = 0.2       # chance of IR polarity inversion (white-hot <-> black-hot)
     val_every: int = 250              # steps between validations (and checkpoints)
     val_queries: int = 360            # validation queries (5 per validation pair, both directions, seed 0)
@@ -49,6 +53,9 @@ class DescriptorTrainConfig:
             raise DescriptorTrainConfigError(f"scales: expected values in [0.2, 2], got {self.scales!r}")
         if self.window_scale < 1.2:
             raise DescriptorTrainConfigError(f"window_scale: expected at least 1.2, got {self.window_scale!r}")
-        for name in ("cross_fraction", "photometric_prob", "invert_ir_prob"):
+        for name in ("rotate_max_deg", "scale_max", "shear_max"):
+            if not 0.0 <= getattr(self, name) <= 30.0:
+                raise DescriptorTrainConfigError(f"{name}: expected a number in [0, 30], got {getattr(self, name)!r}")
+        for name in ("cross_fraction", "photometric_prob", "invert_ir_prob", "geometric_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise DescriptorTrainConfigError(f"{name}: expected a probability in [0, 1], got {getattr(self, name)!r}")

@@ -17,7 +17,7 @@ from evaluation.queries import search_window_around
 from models.classic.cfog import CfogConfig
 from models.descriptor.matcher import descriptor_inputs
 from synth.boxes import sample_structured_boxes
-from training.augment import PhotometricParams, invert, photometric
+from training.augment import PhotometricParams, affine_about, invert, map_points, photometric, random_affine
 from training.descriptor.config import DescriptorTrainConfig
 from training.sources import ImagePair
 
@@ -87,8 +87,28 @@ class QuerySampler:
         s_mod = (MODALITIES[1 - MODALITIES.index(t_mod)] if rng.random() < self.cfg.cross_fraction else t_mod)
         t_img = self._augment(sp.region(t_mod, box), t_mod, rng)
         s_img = self._augment(sp.region(s_mod, (wx, wy, ww, wh)), s_mod, rng)
-        return Query(t_mod, s_mod, descriptor_inputs(t_img, self.cfog), descriptor_inputs(s_img, self.cfog),
-                     (box[1] - wy, box[0] - wx))
+        offset = (box[1] - wy, box[0] - wx)
+        if rng.random() < self.cfg.geometric_prob:
+            s_img, offset = self._warp(s_img, offset, box[2], box[3], rng)
+        return Query(t_mod, s_mod, descriptor_inputs(t_img, self.cfog), descriptor_inputs(s_img, self.cfog), offset)
+
+    def _warp(self, region: np.ndarray, offset: tuple[int, int], w: int, h: int,
+              rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int]]:
+        """A small random affine map of the search region about its centre; the target's placement follows
+        its centre through the map (rounded to a whole pixel, kept inside the window)."""
+        m = self.margin
+        rh, rw = region.shape[:2]
+        cfg = self.cfg
+        matrix = affine_about(random_affine(rng, cfg.rotate_max_deg, cfg.scale_max, cfg.shear_max), (rw / 2, rh / 2))
+        cv_matrix = matrix.copy()  # OpenCV puts pixel centres at integers, the box convention at i + 0.5
+        cv_matrix[:, 2] = matrix[:, :2] @ np.array([0.5, 0.5]) + matrix[:, 2] - 0.5
+        warped = cv2.warpAffine(region, cv_matrix.astype(np.float32), (rw, rh), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REFLECT_101)
+        centre = np.array([[m + offset[1] + w / 2, m + offset[0] + h / 2]])
+        cx, cy = map_points(matrix, centre)[0]
+        i = int(np.clip(round(cy - h / 2 - m), 0, rh - 2 * m - h))
+        j = int(np.clip(round(cx - w / 2 - m), 0, rw - 2 * m - w))
+        return np.ascontiguousarray(warped), (i, j)
 
     def _augment(self, region: np.ndarray, modality: str, rng: np.random.Generator) -> np.ndarray:
         out = np.ascontiguousarray(region)
