@@ -23,11 +23,12 @@ def descriptor_inputs(region: np.ndarray, cfog: CfogConfig) -> tuple[np.ndarray,
 class DescriptorFeatures:
     """``region -> (C, H, W)`` refined features, the ``FeatureFn`` of a :class:`DenseFeatureMatcher`."""
 
-    def __init__(self, net: DescriptorNet, device: str = "cpu"):
+    def __init__(self, net: DescriptorNet, device: str = "cpu", sigma: float | None = None):
+        """``sigma`` overrides the config's CFOG Gaussian (the tracker's half-scale crops want a narrower one)."""
         self.net = net.to(device).eval().to(memory_format=torch.channels_last)
         self.device = torch.device(device)
         c = net.config
-        self.cfog = CfogConfig(n_orientations=c.n_orientations, sigma=c.sigma)
+        self.cfog = CfogConfig(n_orientations=c.n_orientations, sigma=c.sigma if sigma is None else sigma)
 
     @property
     def margin(self) -> int:
@@ -51,8 +52,8 @@ class DescriptorFeatures:
 class DescriptorMatcher(DenseFeatureMatcher):
     """Template matching on learned descriptor maps (``eval-match --method model`` with descriptor weights)."""
 
-    def __init__(self, net: DescriptorNet, device: str = "cpu", name: str = "model"):
-        self.descriptor = DescriptorFeatures(net, device)
+    def __init__(self, net: DescriptorNet, device: str = "cpu", name: str = "model", sigma: float | None = None):
+        self.descriptor = DescriptorFeatures(net, device, sigma)
         super().__init__(name, self.descriptor, margin=self.descriptor.margin)
 
     #: The reference query FLOPs are counted on: a 48×48 box in its 2.5× window (120×120).
