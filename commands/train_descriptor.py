@@ -123,9 +123,6 @@ def run(args: argparse.Namespace) -> int:
     features = DescriptorFeatures(net)
     sampler = QuerySampler(pairs, cfg, features.cfog, features.margin)
     store = PairStore(roadscene)
-    missing = [s for s in val_stems if store._find("visible", s) is None or store._find("infrared", s) is None]
-    if missing:
-        raise InputError(f"{val_list}: pair '{missing[0]}' not found in {roadscene}")
     val_queries = make_queries(store, val_stems, n_per_pair=5, seed=0)[: cfg.val_queries]
     digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731
     train_list, val_list = _relative(train_list), _relative(val_list)

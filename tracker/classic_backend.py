@@ -80,16 +80,20 @@ class CfogBackend:
         box = ((size - tw) / 2, (size - th) / 2, tw, th)
         return CfogTemplate(self.matcher.encode_template(work, box), modality)
 
-    def _search_all(self, template, works: list[np.ndarray]) -> list:
-        """The dense match of ``template`` over each whole work-size crop."""
+    def _search_all(self, template, works: list[np.ndarray], factors: tuple[float, ...] | None,
+                    want: tuple[str, ...]) -> tuple[list, dict | None]:
+        """The dense match of ``template`` over each whole work-size crop, and the feature maps to show
+        (none for CFOG). ``factors`` is the pyramid of a backend that ``accepts_factors``."""
         return [self.matcher.search(template.dense, w, (0.0, 0.0, float(w.shape[1]), float(w.shape[0])))
-                for w in works]
+                for w in works], None
 
-    def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = ()) -> Response:
+    def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = (),
+              factors: tuple[float, ...] | None = None) -> Response:
         grid = self.origin + self.stride * np.arange(self.cells, dtype=np.float32)
         maps = []
         works = [self._shrink(crop) for crop in crops]
-        for crop, work, res in zip(crops, works, self._search_all(template, works)):
+        results, features = self._search_all(template, works, factors, want)
+        for crop, work, res in zip(crops, works, results):
             k = work.shape[0] / crop.shape[0]  # work pixels per crop pixel
             # The NCC peak is a few pixels wide: smooth it to the grid's scale before sampling
             # so it cannot fall between two grid points.
@@ -105,4 +109,4 @@ class CfogBackend:
             maps.append(sampled)
         gain, bias = self.same if template.modality == modality else self.cross
         score = gain * np.stack(maps) + bias
-        return Response(score=score.astype(np.float32), origin=self.origin, stride=self.stride)
+        return Response(score=score.astype(np.float32), origin=self.origin, stride=self.stride, features=features)

@@ -16,7 +16,6 @@ import numpy as np
 
 from models.descriptor.matcher import DescriptorMatcher
 from models.descriptor.network import DescriptorNet
-from tracker.backends import Response
 from tracker.classic_backend import CROSS_MODALITY, SAME_MODALITY, CfogBackend
 
 
@@ -43,31 +42,23 @@ class DescriptorBackend(CfogBackend):
                          matcher=DescriptorMatcher(net, device, sigma=sigma))
         self.name = name
 
-    def _search_all(self, template, works: list[np.ndarray]) -> list:
-        """The network on the work crops (or on the middle one, see ``match``), then CFOG's dense NCC on each."""
-        factors = self._factors
-        if factors is None or len(factors) != len(works) or len(works) == 1:
-            self._last = self.matcher.descriptor.batch(works)
-        else:
-            self._last = _pyramid_from_middle(self.matcher.descriptor, works, factors)
-        return [self.matcher.search_features(template.dense, f, 0, 0) for f in self._last]
+    def _search_all(self, template, works: list[np.ndarray], factors: tuple[float, ...] | None,
+                    want: tuple[str, ...]) -> tuple[list, dict | None]:
+        """The network on the work crops, then CFOG's dense NCC on each.
 
-    def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = (),
-              factors: tuple[float, ...] | None = None) -> Response:
-        """``factors``: each crop's side relative to the reference side (the tracker's scale pyramid, all
-        crops centred alike). With them, the descriptor is computed on the crop nearest factor 1 only and
-        resampled for the others, a third of the network's work at 3 scales: the scales differ by 3.75%,
-        less than the descriptor's own smoothing, and the tracking benchmark does not tell the two apart
-        (docs/BENCHMARKS.md)."""
-        self._factors = factors
-        try:
-            response = super().match(template, crops, modality, want)
-        finally:
-            self._factors = None
-        if "features" not in want:
-            return response
-        features = {"template.descriptor": template.dense.features, "search.descriptor": self._last}
-        return Response(score=response.score, origin=response.origin, stride=response.stride, features=features)
+        With the pyramid's ``factors`` (each crop's side relative to the reference side, all crops centred
+        alike) the descriptor is computed on the crop nearest factor 1 only and resampled for the others,
+        a third of the network's work at 3 scales: the scales differ by 3.75%, less than the descriptor's
+        own smoothing, and the tracking benchmark does not tell the two apart (docs/BENCHMARKS.md).
+        """
+        describe = self.matcher.descriptor
+        if factors is None or len(factors) != len(works) or len(works) == 1:
+            feats = describe.batch(works)
+        else:
+            feats = _pyramid_from_middle(describe, works, factors)
+        results = [self.matcher.search_features(template.dense, f, 0, 0) for f in feats]
+        shown = {"template.descriptor": template.dense.features, "search.descriptor": feats}
+        return results, (shown if "features" in want else None)
 
 
 def _pyramid_from_middle(describe, works: list[np.ndarray], factors: tuple[float, ...]) -> np.ndarray:

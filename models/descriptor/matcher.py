@@ -15,16 +15,19 @@ def modality_of(image: np.ndarray) -> str:
     return "visible" if image.ndim == 3 else "infrared"
 
 
-def descriptor_inputs(region: np.ndarray, cfog: CfogConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The network's inputs for one image region: CFOG ``(C, H, W)`` and grey ``(1, H, W)`` in [0, 1]."""
-    return cfog_descriptor(region, cfog), (to_grey(region) / 255.0)[None]
+def descriptor_inputs(region: np.ndarray, cfog: CfogConfig,
+                      intensity: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """The network's inputs for one image region: CFOG ``(C, H, W)`` and, with ``intensity``, the grey level
+    ``(1, H, W)`` in [0, 1] (else ``None``)."""
+    return cfog_descriptor(region, cfog), ((to_grey(region) / 255.0)[None] if intensity else None)
 
 
 class DescriptorFeatures:
     """``region -> (C, H, W)`` refined features, the ``FeatureFn`` of a :class:`DenseFeatureMatcher`."""
 
     def __init__(self, net: DescriptorNet, device: str = "cpu", sigma: float | None = None):
-        """``sigma`` overrides the config's CFOG Gaussian (the tracker's half-scale crops want a narrower one)."""
+        """``sigma`` overrides the config's CFOG Gaussian (the tracker's half-scale crops want a narrower one).
+        ``net`` itself is put in eval mode and channels-last layout (a trainer restores train mode)."""
         self.net = net.to(device).eval().to(memory_format=torch.channels_last)
         self.device = torch.device(device)
         c = net.config
@@ -39,13 +42,16 @@ class DescriptorFeatures:
 
     def batch(self, regions: list[np.ndarray]) -> np.ndarray:
         """Features ``(N, C, H, W)`` of ``N`` regions of one modality and one size, in one network call."""
-        inputs = [descriptor_inputs(r, self.cfog) for r in regions]
-        cfog = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)
-        grey = torch.from_numpy(np.stack([i[1] for i in inputs])).to(self.device)
+        inputs = [descriptor_inputs(r, self.cfog, self.net.config.intensity) for r in regions]
+
+        def tensor(k: int):  # channels-last runs these thin convolutions about twice as fast on a CPU
+            if inputs[0][k] is None:
+                return None
+            t = torch.from_numpy(np.stack([i[k] for i in inputs])).to(self.device)
+            return t.contiguous(memory_format=torch.channels_last)
+
         with torch.inference_mode():
-            # channels-last runs these thin convolutions about twice as fast on a CPU
-            out = self.net(cfog.contiguous(memory_format=torch.channels_last),
-                           grey.contiguous(memory_format=torch.channels_last), modality_of(regions[0]))
+            out = self.net(tensor(0), tensor(1), modality_of(regions[0]))
         return np.ascontiguousarray(out.float().cpu().numpy())
 
 

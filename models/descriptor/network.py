@@ -9,6 +9,7 @@ returns its CFOG input unchanged.
 """
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from models.descriptor.config import DescriptorConfig
@@ -62,20 +63,13 @@ class DescriptorNet(nn.Module):
     def forward(self, cfog: Tensor, grey: Tensor | None, modality: str) -> Tensor:
         if modality not in MODALITIES:
             raise ValueError(f"modality: {modality!r} is not one of {', '.join(MODALITIES)}")
-        x = cfog
+        inp = cfog
         if self.config.intensity:
             if grey is None:
                 raise ValueError("this DescriptorNet takes the grey level too (intensity = true)")
-            inp = _cat(cfog, grey - 0.5)
-        else:
-            inp = cfog
-        x = x + self.low[self._low_key[modality]](inp)
+            inp = torch.cat([cfog, grey - 0.5], dim=1)
+        x = cfog + self.low[self._low_key[modality]](inp)
         x = x + self.high[self._high_key[modality]](x)
         # sqrt(norm^2 + eps), not sqrt(norm^2) + eps: a flat (all-zero) pixel must not give a NaN gradient
         return x / (x.pow(2).sum(dim=1, keepdim=True) + 1e-12).sqrt()
 
-
-def _cat(a: Tensor, b: Tensor) -> Tensor:
-    import torch
-
-    return torch.cat([a, b], dim=1)

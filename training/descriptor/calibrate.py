@@ -47,10 +47,9 @@ def calibrate(weights: Path, roadscene: Path, train_stems: list[str], per_pair: 
     store = PairStore(roadscene)
     cross_q = make_queries(store, train_stems, per_pair, seed)
     logits = {}
+    backend = build_backend(weights)
+    backend.same, backend.cross = SAME_MODALITY, CROSS_MODALITY  # start from CFOG's maps: the fit rescales them
     for kind, start, homologous in (("cross", CROSS_MODALITY, None), ("same", SAME_MODALITY, "visible")):
-        # Start from CFOG's map (no tracker_logits yet): the fit rescales it.
-        backend = build_backend(weights)
-        backend.same, backend.cross = SAME_MODALITY, CROSS_MODALITY
         qstore = store if homologous is None else PairStore(roadscene, homologous=homologous)
         queries = cross_q if homologous is None else cross_q[::2]
         ab = _fit(backend, queries, qstore, progress)
