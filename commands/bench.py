@@ -13,6 +13,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   heterotrack bench                                   full run, report into docs/benchmarks/
   heterotrack bench --quick                           2 synthetic scenes, 3 real sequences, 60 frames
   heterotrack bench --classic --modes fused cross     the no-weights CFOG fallback
+  heterotrack bench --classic --modes fused --opencv --real-count 0 --synthetic-seeds 101 202 \
+      --out-dir out/bench-dev --set window_influence=0.176 --tag dev
+                                                      tune the loop on seeds the benchmark does not use
 """
     parser.add_argument("--out-dir", default="out/bench", help="sequence cache and results (default: out/bench)")
     parser.add_argument("--report-dir", default="docs/benchmarks", help="where bench_DATE.md/.json go")
@@ -23,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--opencv", nargs="*", default=["csrt", "kcf", "mil"], choices=["csrt", "kcf", "mil"])
     parser.add_argument("--synthetic", nargs="*", default=None, help="synthetic presets (default: all but demo)")
     parser.add_argument("--synthetic-frames", type=int, default=150)
+    parser.add_argument("--synthetic-seeds", type=int, nargs="+", metavar="SEED",
+                        help="render every preset once per seed instead of with its own seed (a dev set)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a TrackerConfig field for our modes (repeatable)")
     parser.add_argument("--real-count", type=int, default=12, help="RoadScene validation sequences (0: none)")
     parser.add_argument("--real-frames", type=int, default=100)
     parser.add_argument("--pairs", default="../shared/data/roadscene", help="RoadScene pairs folder")
@@ -32,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.config import parse_assignments
     from evaluation.bench import SYNTHETIC_PRESETS, BenchConfig, markdown, run_benchmark, write_report
+    from tracker.config import TrackerConfig
 
     try:
         import torch
@@ -44,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = BenchConfig(out_dir=Path(args.out_dir), synthetic=synthetic, synthetic_frames=args.synthetic_frames,
                       real_pairs=Path(args.pairs), real_count=args.real_count, real_frames=args.real_frames,
                       modes=tuple(args.modes), opencv=tuple(args.opencv),
-                      weights=Path(args.weights) if args.weights else None, classic=args.classic)
+                      weights=Path(args.weights) if args.weights else None, classic=args.classic,
+                      synthetic_seeds=tuple(args.synthetic_seeds) if args.synthetic_seeds else None,
+                      tracker=tuple(parse_assignments(TrackerConfig, args.sets).items()))
     if args.quick:
         import dataclasses
 

@@ -104,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
     for notice in getattr(source, "notices", []) or []:
         print(f"note: {notice}")
     print(f"backend: {stats['backend']}  mode: {stats['mode']}")
+    if stats.get("ir_offset"):
+        off = stats["ir_offset"]
+        print(f"note: the streams were not aligned at the target; IR taken as offset by "
+              f"({off['dx']:+.1f}, {off['dy']:+.1f}) px (auto_align; a --calibration file turns this off)")
     fps = stats.get("tracker_fps")
     print(f"tracked {stats['tracked']} frames at {fps:.1f} fps (tracker), "
           f"{stats['end_to_end_fps']:.1f} fps end to end; states {json.dumps(stats['states'])}")

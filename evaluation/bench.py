@@ -43,6 +43,11 @@ class BenchConfig:
     opencv: tuple[str, ...] = ("csrt", "kcf", "mil")
     weights: Path | None = None
     classic: bool = False
+    # Render each synthetic preset once per seed ("night-s101", ...) instead of with its own seed: a
+    # development set for tuning the loop that the benchmark's own sequences never see.
+    synthetic_seeds: tuple[int, ...] | None = None
+    # TrackerConfig overrides for our modes, as (key, value) pairs.
+    tracker: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass
@@ -77,11 +82,17 @@ def prepare_sequences(cfg: BenchConfig, progress: bool = True) -> dict[str, list
 
     root = cfg.out_dir / "sequences"
     groups: dict[str, list[Path]] = {"synthetic": [], "real": []}
+    scenes = []
     for preset in cfg.synthetic:
         scene = dataclasses.replace(PRESETS[preset], frames=cfg.synthetic_frames)
-        variants = [(preset, scene)]
+        if cfg.synthetic_seeds is None:
+            scenes.append((preset, scene))
+        else:
+            scenes += [(f"{preset}-s{seed}", dataclasses.replace(scene, seed=seed)) for seed in cfg.synthetic_seeds]
+    for name0, scene in scenes:
+        variants = [(name0, scene)]
         if scene.dropouts:
-            variants.append((preset + CLEAN_SUFFIX, dataclasses.replace(scene, dropouts=())))
+            variants.append((name0 + CLEAN_SUFFIX, dataclasses.replace(scene, dropouts=())))
         for name, sc in variants:
             path = root / "synthetic" / name
             if not _complete(path, sc.frames):
@@ -123,8 +134,11 @@ def build_trackers(cfg: BenchConfig) -> list[TrackerRun]:
     from tracker.tracker import Tracker
 
     backend = build_backend(cfg.weights, classic=cfg.classic)
+    overrides = dict(cfg.tracker)
+    TrackerConfig(**overrides)  # an unknown key or a bad value fails here, before any sequence runs
     runs = [TrackerRun(f"heterotrack-{m}", "ours",
-                       (lambda m=m: _OurTracker(Tracker(backend, TrackerConfig(mode=m)), f"heterotrack-{m}")))
+                       (lambda m=m: _OurTracker(Tracker(backend, TrackerConfig(**{**overrides, "mode": m})),
+                                                f"heterotrack-{m}")))
             for m in cfg.modes]
     for kind in cfg.opencv:
         for modality in ("visible", "infrared"):
@@ -204,11 +218,27 @@ def summarise(cfg: BenchConfig, runs: list[TrackerRun], groups: dict[str, list[P
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()} {platform.processor() or ''} ({_cpu_count()} CPU threads visible)".strip(),
         "backend": getattr(runs[0], "backend_name", "?") if runs else "?",
+        "tracker_config": _tracker_config(cfg),
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(cfg).items()},
         "sequences": {g: [p.name for p in paths] for g, paths in groups.items()},
         "decode_ms_per_frame_pair": decode_ms,
         "trackers": table,
     }
+
+
+def _settings(config: dict[str, Any]) -> str:
+    """The few TrackerConfig fields the loop's accuracy turns on, as ``key=value`` text."""
+    keys = ("window_influence", "velocity_lr", "coast_weak", "auto_align", "scales", "lost_threshold")
+    return ", ".join(f"{k}={config[k]}" for k in keys if k in config) or "defaults"
+
+
+def _tracker_config(cfg: BenchConfig) -> dict[str, Any]:
+    """The TrackerConfig our modes ran with (mode aside), for the report."""
+    from tracker.config import TrackerConfig
+
+    full = dataclasses.asdict(TrackerConfig(**dict(cfg.tracker)))
+    full.pop("mode")
+    return full
 
 
 def _cpu_count() -> int:
@@ -244,6 +274,7 @@ def write_report(report: dict, json_path: Path, md_path: Path, command: str) -> 
     text = [f"# Tracking benchmark ({report['date']})", "",
             f"Command: `{command}`", "",
             f"Machine: {report['machine']}. Backend of our modes: {report['backend']}.",
+            "Tracker settings of our modes: " + _settings(report.get("tracker_config", {})) + ".",
             f"Sequences: synthetic {', '.join(seqs.get('synthetic', [])) or '—'}; "
             f"real (RoadScene validation pairs) {len(seqs.get('real', []))}.",
             "SR = success AUC, PR = precision at 20 px (RGB-T convention, see evaluation/tracking_metrics.py). "

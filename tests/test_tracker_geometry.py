@@ -26,7 +26,7 @@ def test_damped_scale_update():
     tracker = Tracker(NccBackend(), cfg)
     tracker.init(frames[0], gt[0])
     before = tracker.state.size.copy()
-    state = tracker._advance(confidence=0.9, disp=np.zeros(2), factor=cfg.scale_step, head_size=None)
+    state = tracker._advance(confidence=0.9, predicted=tracker.state.center.copy(), disp=np.zeros(2), factor=cfg.scale_step, head_size=None)
     assert state == "tracking"
     expected = before * ((1 - cfg.scale_lr) + cfg.scale_lr * cfg.scale_step)
     np.testing.assert_allclose(tracker.state.size, expected)

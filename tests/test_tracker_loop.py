@@ -32,7 +32,9 @@ def test_follows_moving_target(mode):
 def test_fused_result_carries_maps_weights_and_timings():
     frames, gt = moving_target_scene(n=4)
     tracker = Tracker(NccBackend())
-    res = run(tracker, frames, gt)[-1]
+    tracker.init(frames[0], gt[0], "visible")
+    tracker.backend.calls = 0  # init also searched the other stream for an offset (auto_align)
+    res = [tracker.update(f) for f in frames[1:]][-1]
     assert set(res.score_maps) == {"visible", "infrared", "fused"}
     assert res.score_maps["fused"].shape[0] == 3  # three scales searched as one batch
     assert sum(res.weights.values()) == pytest.approx(1.0)

@@ -26,7 +26,8 @@ class TrackerConfig:
     scale_step: float = 1.0375
     scale_penalty: float = 0.9745
     scale_lr: float = 0.59
-    window_influence: float = 0.176
+    # SiamFC uses 0.176; 0.45 suits our broader probability maps (docs/TRACKER.md, "Motion prior and the window").
+    window_influence: float = 0.45
     response_up: int = 16
     total_stride: int = 8
     # Box head refinement: damped blend of the head's size into the scale estimate.
@@ -44,6 +45,24 @@ class TrackerConfig:
     # then the whole frame is scanned.
     search_growth: float = 1.5
     max_search_growth: float = 3.0
+    # Constant-velocity prior (tracker/motion.py): the search is centred on the last position plus the
+    # smoothed velocity; ``velocity_lr`` 0 turns it off (plain SiamFC). It is learnt on confident frames
+    # only, decays by ``velocity_decay`` on each frame the target is not seen, and one frame's predicted
+    # move is capped at ``velocity_max_step`` times the target's mean side.
+    velocity_lr: float = 0.3
+    velocity_decay: float = 0.97
+    velocity_max_step: float = 0.5
+    # On a weak frame keep the predicted position (and size) instead of following a peak that is not trusted.
+    coast_weak: bool = True
+    # Streams without a calibration file are taken as aligned. With ``auto_align`` (cross and fused modes)
+    # ``init`` looks for the init template in the other stream around the box, and when the match has at
+    # least ``align_min_confidence`` and is off by at least ``align_min_shift`` times the target's mean
+    # side, it shifts the mapping by that offset before cutting the other template, provided the other
+    # stream's template cut there leads back to within ``align_cycle_tolerance`` of the size of the box.
+    auto_align: bool = True
+    align_min_confidence: float = 0.5
+    align_min_shift: float = 0.1
+    align_cycle_tolerance: float = 0.25
     # Modality health: a frame is unusable when blank, saturated or frozen.
     blank_std: float = 2.0
     saturated_fraction: float = 0.9
@@ -59,10 +78,13 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.scales: must be an odd number >= 1, got {self.scales}")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "box_lr"):
+        for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
+        for name in ("velocity_max_step", "align_min_shift", "align_cycle_tolerance"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if self.response_up < 1 or self.total_stride < 1:
             raise ConfigError("TrackerConfig.response_up and total_stride must be positive")
 

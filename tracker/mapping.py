@@ -29,6 +29,17 @@ class ModalityMapping:
         self.visible_to_ir = np.linalg.inv(self.ir_to_visible)
 
     @property
+    def explicit(self) -> bool:
+        """Whether the mapping came from a calibration file."""
+        return self._explicit
+
+    def shift_infrared(self, offset: tuple[float, float]) -> None:
+        """Correct the mapping by ``offset``: what it maps to IR point ``p`` is really at ``p + offset``."""
+        shift = np.array([[1.0, 0.0, -offset[0]], [0.0, 1.0, -offset[1]], [0.0, 0.0, 1.0]])
+        self.ir_to_visible = self.ir_to_visible @ shift
+        self.visible_to_ir = np.linalg.inv(self.ir_to_visible)
+
+    @property
     def is_identity(self) -> bool:
         return bool(np.allclose(self.ir_to_visible, np.eye(3)))
 

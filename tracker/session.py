@@ -81,6 +81,7 @@ def track_frames(frames: Iterable[FramePair], tracker: Tracker, init_box: Any, r
             stage_ms_mean={k: float(np.mean(v)) for k, v in stage_ms.items()},
             backend=getattr(tracker.backend, "name", type(tracker.backend).__name__),
             mode=tracker.config.mode,
+            ir_offset=getattr(tracker, "alignment", None),
             results=str(results_path),
             video=str(video_path) if video_path else None,
         )

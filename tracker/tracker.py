@@ -23,6 +23,7 @@ from tracker.backends import MatcherBackend, Response
 from tracker.config import TrackerConfig
 from tracker.health import HealthMonitor
 from tracker.mapping import ModalityMapping
+from tracker.motion import VelocityModel
 from tracker import response as R
 from tracker.result import TrackResult
 
@@ -46,6 +47,7 @@ class TrackState:
     growth: float = 1.0
     frames_lost: int = 0
     frame: int = 0
+    motion: VelocityModel = field(default_factory=VelocityModel)
 
     @property
     def box(self) -> np.ndarray:
@@ -63,6 +65,8 @@ class Tracker:
         self.state: TrackState | None = None
         self._health = HealthMonitor(self.config.blank_std, self.config.saturated_fraction, self.config.frozen_mad)
         self._windows: dict[tuple[int, int], np.ndarray] = {}
+        #: The IR offset that ``init`` estimated (``auto_align``), or None when it kept the mapping.
+        self.alignment: dict[str, float] | None = None
 
     # ------------------------------------------------------------------ init
     def init(self, frames: FramePair, box: Any, modality: str = "visible") -> None:
@@ -80,8 +84,10 @@ class Tracker:
         ref_size = (ref_image.shape[1], ref_image.shape[0]) if frames.visible is not None else (
             self._reference_size(frames))
         self._health.reset()
+        self.alignment = None
         state = TrackState(center=ref[:2] + ref[2:] / 2, size=ref[2:].copy(), init_size=ref[2:].copy(),
-                           image_size=ref_size)
+                           image_size=ref_size,
+                           motion=VelocityModel(cfg.velocity_lr, cfg.velocity_decay, cfg.velocity_max_step))
         encoded = {}
         for m in MODALITIES:
             img = frames.get(m)
@@ -91,6 +97,11 @@ class Tracker:
         if modality not in encoded:
             raise InputError(f"frame {frames.index}: the {modality} image is blank or saturated; "
                              f"select the target on a frame where it is visible")
+        other = _other(modality)
+        if (cfg.auto_align and cfg.mode in ("cross", "fused") and other in encoded
+                and not self.mapping.explicit and self._align(frames, state, encoded[modality], modality)):
+            crop, target = self._exemplar(frames.get(other), other, state)
+            encoded[other] = self.backend.encode(crop, other, target=target)
         if cfg.mode in ("visible", "infrared"):
             if cfg.mode not in encoded:
                 raise InputError(f"frame {frames.index}: mode '{cfg.mode}' needs a usable {cfg.mode} image")
@@ -101,6 +112,69 @@ class Tracker:
             state.templates = {m: (encoded[m], m) if m in encoded else (encoded[modality], modality)
                                for m in MODALITIES}
         self.state = state
+
+    def _align(self, frames: FramePair, state: TrackState, template: Any, modality: str) -> bool:
+        """Correct the mapping of unaligned streams by the target's offset between them; return whether it did.
+
+        Streams without calibration are taken as aligned, and a misregistered pair then cuts the other
+        modality's template off the target. The init template is searched for in the other stream around
+        the box; a confident match more than ``align_min_shift`` of the target's size away is accepted
+        only if it is cycle-consistent: the other stream's template cut there must, searched for in the
+        init stream, land within ``align_cycle_tolerance`` of the target's size of the initial box.
+        """
+        cfg = self.config
+        other = _other(modality)
+        found = self._find(frames.get(other), other, template, state, self.mapping.point_to(other, tuple(state.center)))
+        if found is None:
+            return False
+        disp, confidence = found  # in the other stream's px
+        min_shift = cfg.align_min_shift * float(np.mean(state.size))
+        if np.hypot(*disp) < min_shift * self.mapping.scale_to(other, tuple(state.center)):
+            return False
+        # Cycle check: the other stream's exemplar at the candidate, found again in the init stream.
+        at = np.array(self.mapping.point_to(other, tuple(state.center))) + disp
+        k = self.mapping.scale_to(other, tuple(state.center))
+        side = context_size(*state.size, cfg.context) * k
+        crop = crop_resize(frames.get(other), (float(at[0]), float(at[1])), side, cfg.exemplar_size)
+        ratio = cfg.exemplar_size / side * k
+        back_template = self.backend.encode(crop, other, target=(float(state.size[0] * ratio),
+                                                                 float(state.size[1] * ratio)))
+        back = self._find(frames.get(modality), modality, back_template, state,
+                          self.mapping.point_to(modality, tuple(state.center)))
+        tolerance = cfg.align_cycle_tolerance * float(np.mean(state.size)) * self.mapping.scale_to(
+            modality, tuple(state.center))
+        if back is None or np.hypot(*back[0]) > tolerance:
+            return False
+        if other == "infrared":
+            offset = disp
+        else:  # the target is really at centre + disp in the (reference) visible image; the correction is in IR px
+            offset = -disp * self.mapping.scale_to("infrared", tuple(state.center))
+            state.center = state.center + disp
+        self.mapping.shift_infrared((float(offset[0]), float(offset[1])))
+        self.alignment = {"dx": float(offset[0]), "dy": float(offset[1]), "confidence": confidence}
+        return True
+
+    def _find(self, image: np.ndarray, modality: str, template: Any, state: TrackState,
+              point: tuple[float, float]) -> tuple[np.ndarray, float] | None:
+        """One search (no window) for ``template`` in ``image`` around ``point`` (``modality`` px): the peak's
+        displacement in ``modality`` px and its probability, or None below ``align_min_confidence``."""
+        cfg = self.config
+        k = self.mapping.scale_to(modality, tuple(state.center))
+        side = context_size(*state.size, cfg.context) * cfg.instance_size / cfg.exemplar_size * k
+        mean = cv2.mean(image)
+        pad = np.array(mean[:image.shape[2]]) if image.ndim == 3 else float(mean[0])
+        crops = crop_resize(image, point, side, cfg.instance_size, pad_value=pad)[None]
+        r = self.backend.match(template, crops, modality)
+        probs = R.sigmoid(r.score)
+        _, _, (row, col) = self._locate(probs, lost=True)  # no window: it would pull the cycle check shut
+        cell_x = R.upsampled_to_cell(col, cfg.response_up)
+        cell_y = R.upsampled_to_cell(row, cfg.response_up)
+        confidence = float(probs[0, int(round(np.clip(cell_y, 0, probs.shape[1] - 1))),
+                                 int(round(np.clip(cell_x, 0, probs.shape[2] - 1)))])
+        if confidence < cfg.align_min_confidence:
+            return None
+        disp = np.array([r.origin + r.stride * cell_x, r.origin + r.stride * cell_y]) - cfg.instance_size / 2
+        return disp * side / cfg.instance_size, confidence
 
     def _reference_size(self, frames: FramePair) -> tuple[int, int]:
         ir = frames.infrared
@@ -133,11 +207,12 @@ class Tracker:
         if st.lost:
             return self._scan(frames, usable, health, side, t0)
         factors = cfg.scale_factors
+        predicted = st.center + st.motion.step(st.size)
         responses: dict[str, Response] = {}
         t_crop = t_net = 0.0
         for m in usable:
             tc = time.perf_counter()
-            crops = self._search_crops(frames.get(m), m, tuple(st.center), [side * f for f in factors])
+            crops = self._search_crops(frames.get(m), m, tuple(predicted), [side * f for f in factors])
             tn = time.perf_counter()
             responses[m] = self.backend.match(st.templates[m][0], crops, m, want, **self._pyramid(factors))
             t_crop += tn - tc
@@ -155,7 +230,7 @@ class Tracker:
         crop_scale = side * factors[best] / cfg.instance_size  # reference px per crop px
         disp = np.array([ref.origin + ref.stride * cell_x, ref.origin + ref.stride * cell_y]) - cfg.instance_size / 2
         head_size = self._head_size(responses, weights, best, cell_y, cell_x, crop_scale)
-        state = self._advance(confidence, disp * crop_scale, factors[best], head_size)
+        state = self._advance(confidence, predicted, disp * crop_scale, factors[best], head_size)
         timings["post_ms"] = 1e3 * (time.perf_counter() - tp)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
         maps = {m: p for m, p in probs.items()}
@@ -231,18 +306,28 @@ class Tracker:
             return None
         return acc / total * crop_scale
 
-    def _advance(self, confidence: float, disp: np.ndarray, factor: float, head_size: np.ndarray | None) -> str:
-        """Apply a tracking frame's motion, scale and confidence to the state; return its state name.
+    def _advance(self, confidence: float, predicted: np.ndarray, disp: np.ndarray, factor: float,
+                 head_size: np.ndarray | None) -> str:
+        """Apply a tracking frame's peak (``disp`` from the ``predicted`` centre), scale and confidence to the
+        state; return its state name. A weak frame with ``coast_weak`` keeps the prediction and the size.
 
         (While lost, :meth:`_scan` updates the state instead.)"""
         cfg, st = self.config, self.state
         weak = confidence < cfg.lost_threshold
-        st.center = st.center + disp
-        scale = (1.0 - cfg.scale_lr) + cfg.scale_lr * factor
-        st.size = st.size * scale
+        previous = st.center.copy()
+        if weak and cfg.coast_weak:
+            st.center = predicted.copy()
+        else:
+            st.center = predicted + disp
+            scale = (1.0 - cfg.scale_lr) + cfg.scale_lr * factor
+            st.size = st.size * scale
         if head_size is not None and not weak:
             st.size = (1.0 - cfg.box_lr) * st.size + cfg.box_lr * head_size
         self._clamp()
+        if weak:
+            st.motion.unseen()
+        else:
+            st.motion.observe(st.center - previous)
         if weak:
             st.weak_frames += 1
             if st.weak_frames >= cfg.lost_patience:
@@ -252,6 +337,13 @@ class Tracker:
         st.weak_frames = 0
         return "tracking"
 
+    def _coast(self) -> None:
+        """A frame where the target is not seen: move it along its predicted path."""
+        st = self.state
+        st.center = st.center + st.motion.step(st.size)
+        st.motion.unseen()
+        self._clamp()
+
     def _clamp(self) -> None:
         cfg, st = self.config, self.state
         st.size = np.clip(st.size, st.init_size * cfg.min_scale, st.init_size * cfg.max_scale)
@@ -260,6 +352,7 @@ class Tracker:
 
     def _blind(self, index: int, health: dict, timings: dict[str, float], t0: float) -> TrackResult:
         st = self.state
+        self._coast()
         st.weak_frames += 1
         if not st.lost and st.weak_frames >= self.config.lost_patience:
             st.lost, st.frames_lost = True, 0
@@ -286,6 +379,7 @@ class Tracker:
         matcher trained at one scale does not find; tiles keep the scale and only move.
         """
         cfg, st = self.config, self.state
+        self._coast()
         x0, y0, x1, y1 = self._scan_region(side)
         step = 0.75 * side
 
