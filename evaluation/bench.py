@@ -134,8 +134,10 @@ def build_trackers(cfg: BenchConfig) -> list[TrackerRun]:
     from tracker.tracker import Tracker
 
     backend = build_backend(cfg.weights, classic=cfg.classic)
+    from core.config import config_from_mapping
+
     overrides = dict(cfg.tracker)
-    TrackerConfig(**overrides)  # an unknown key or a bad value fails here, before any sequence runs
+    config_from_mapping(TrackerConfig, overrides, source="bench tracker settings")  # fail before any sequence runs
     runs = [TrackerRun(f"heterotrack-{m}", "ours",
                        (lambda m=m: _OurTracker(Tracker(backend, TrackerConfig(**{**overrides, "mode": m})),
                                                 f"heterotrack-{m}")))

@@ -43,3 +43,27 @@ def test_bench_tiny_run_writes_report(tmp_path):
     stamp = (tmp_path / "bench" / "sequences" / "synthetic" / "dropout" / "groundtruth.txt").stat().st_mtime
     run_benchmark(cfg, progress=False)
     assert (tmp_path / "bench" / "sequences" / "synthetic" / "dropout" / "groundtruth.txt").stat().st_mtime == stamp
+
+
+@pytest.mark.slow
+def test_bench_dev_seeds_and_tracker_overrides(tmp_path):
+    """--synthetic-seeds renders each preset per seed (a dev set); --set reaches our modes' TrackerConfig."""
+    cfg = BenchConfig(out_dir=tmp_path / "bench", synthetic=("night",), synthetic_frames=8, real_count=0,
+                      modes=("fused",), opencv=(), classic=True, synthetic_seeds=(7, 8),
+                      tracker=(("window_influence", 0.2), ("velocity_lr", 0.0)))
+    report = run_benchmark(cfg, progress=False)
+    assert set(report["trackers"]["heterotrack-fused"]["sequences"]) == {"synthetic/night-s7", "synthetic/night-s8"}
+    assert report["tracker_config"]["window_influence"] == 0.2 and report["tracker_config"]["velocity_lr"] == 0.0
+    frames = [sorted((tmp_path / "bench" / "sequences" / "synthetic" / n / "color").iterdir())[3].read_bytes()
+              for n in ("night-s7", "night-s8")]
+    assert frames[0] != frames[1]  # different seeds, different scenes
+    write_report(report, tmp_path / "b.json", tmp_path / "b.md", "heterotrack bench --test")
+    assert "window_influence=0.2, velocity_lr=0.0" in (tmp_path / "b.md").read_text()
+
+
+def test_bench_refuses_an_unknown_tracker_key(tmp_path):
+    from core.errors import ConfigError
+    from evaluation.bench import build_trackers
+
+    with pytest.raises(ConfigError, match="window_influnce"):
+        build_trackers(BenchConfig(out_dir=tmp_path, classic=True, opencv=(), tracker=(("window_influnce", 0.2),)))

@@ -106,3 +106,25 @@ def test_no_offset_on_aligned_streams_or_with_a_calibration_file():
     off = Tracker(CfogBackend(), TrackerConfig(mode="fused", auto_align=False))
     off.init(shifted[0], gt[0], "visible")
     assert off.alignment is None
+
+
+def test_a_lost_frame_searches_at_most_scan_tiles_crops():
+    frames, gt = occluded_scene(n=40, hide=range(10, 40))
+    backend = NccBackend(bias=-6.0)
+    sizes, original = [], backend.match
+    backend.match = lambda template, crops, modality, want=(), **k: sizes.append(len(crops)) or original(
+        template, crops, modality, want)
+    tracker = Tracker(backend, TrackerConfig(mode="visible", scan_tiles=3))  # the default is 6
+    tracker.init(frames[0], gt[0], "visible")
+    lost = 0
+    for f in frames[1:]:
+        sizes.clear()
+        res = tracker.update(f)
+        if res.state == "lost":
+            assert len(sizes) == 1 and sizes[0] <= 3, sizes  # never the whole region at once
+            lost += 1
+    assert lost > 10
+    unbounded = Tracker(NccBackend(bias=-6.0), TrackerConfig(mode="visible", scan_tiles=0))
+    unbounded.init(frames[0], gt[0], "visible")
+    tiles = [unbounded.update(f).timings.get("tiles", 0) for f in frames[1:]]
+    assert max(tiles) > 3  # without the budget a grown region takes more crops in one frame

@@ -63,6 +63,10 @@ class TrackerConfig:
     align_min_confidence: float = 0.5
     align_min_shift: float = 0.1
     align_cycle_tolerance: float = 0.25
+    # While lost, at most ``scan_tiles`` search crops per modality and frame (the one nearest the
+    # prediction every frame, the others in turn over the following frames), so a lost frame costs about
+    # what a tracking frame costs; 0 scans every tile of the region each frame.
+    scan_tiles: int = 6
     # Modality health: a frame is unusable when blank, saturated or frozen.
     blank_std: float = 2.0
     saturated_fraction: float = 0.9

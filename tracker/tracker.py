@@ -47,6 +47,7 @@ class TrackState:
     growth: float = 1.0
     frames_lost: int = 0
     frame: int = 0
+    scan_cursor: int = 0
     motion: VelocityModel = field(default_factory=VelocityModel)
 
     @property
@@ -389,6 +390,13 @@ class Tracker:
             return np.linspace(lo + side / 2, hi - side / 2, int(np.ceil((hi - lo - side) / step)) + 1)
 
         centres = [(float(x), float(y)) for y in centres_along(y0, y1) for x in centres_along(x0, x1)]
+        if 0 < cfg.scan_tiles < len(centres):
+            # A real-time budget: the tile nearest the prediction on every frame, the others in turn.
+            centres.sort(key=lambda c: (c[0] - st.center[0]) ** 2 + (c[1] - st.center[1]) ** 2)
+            rest, n = centres[1:], cfg.scan_tiles - 1
+            first = (st.scan_cursor * n) % len(rest)
+            centres = [centres[0]] + [rest[(first + k) % len(rest)] for k in range(n)]
+        st.scan_cursor += 1
         probs, geometry = {}, None
         for m in usable:
             crops = np.concatenate([self._search_crops(frames.get(m), m, c, [side]) for c in centres])
@@ -403,7 +411,7 @@ class Tracker:
         point = np.array([origin + stride * j, origin + stride * i]) - cfg.instance_size / 2
         if confidence >= cfg.reacquire_threshold:
             st.center = np.array(centres[tile]) + point * side / cfg.instance_size
-            st.lost, st.growth, st.weak_frames, st.frames_lost = False, 1.0, 0, 0
+            st.lost, st.growth, st.weak_frames, st.frames_lost, st.scan_cursor = False, 1.0, 0, 0, 0
             self._clamp()
             state = "redetected"
         else:
