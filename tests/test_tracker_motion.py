@@ -94,10 +94,12 @@ def test_fused_init_finds_the_ir_offset_of_an_unaligned_pair(init_modality):
 
 def test_no_offset_on_aligned_streams_or_with_a_calibration_file():
     frames, gt = moving_target_scene(n=4)
-    for backend in (CfogBackend(), NccBackend()):  # the test double cannot match across modalities at all
+    # The test double cannot match across modalities at all: its confident matches on the noise background
+    # must not pass for an offset, from either stream.
+    for backend, modality in ((CfogBackend(), "visible"), (NccBackend(), "visible"), (NccBackend(), "infrared")):
         tracker = Tracker(backend, TrackerConfig(mode="fused"))
-        tracker.init(frames[0], gt[0], "visible")
-        assert tracker.alignment is None and tracker.mapping.is_identity
+        tracker.init(frames[0], gt[0] + [2, 0, 0, 0], modality)
+        assert tracker.alignment is None and tracker.mapping.is_identity, (backend.name, modality)
 
     shifted, _ = shifted_ir(frames, gt, 14, -9)
     calibrated = Tracker(CfogBackend(), TrackerConfig(mode="fused"), ModalityMapping(np.eye(3)))

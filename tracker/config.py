@@ -60,8 +60,8 @@ class TrackerConfig:
     # side, it shifts the mapping by that offset before cutting the other template, provided the other
     # stream's template cut there leads back to within ``align_cycle_tolerance`` of the size of the box.
     auto_align: bool = True
-    align_min_confidence: float = 0.5
-    align_min_shift: float = 0.1
+    align_min_confidence: float = 0.85
+    align_min_shift: float = 0.15
     align_cycle_tolerance: float = 0.25
     # While lost, at most ``scan_tiles`` search crops per modality and frame (the one nearest the
     # prediction every frame, the others in turn over the following frames), so a lost frame costs about
