@@ -89,10 +89,10 @@ def prepare_sequences(cfg: BenchConfig, progress: bool = True) -> dict[str, list
             scenes.append((preset, scene))
         else:
             scenes += [(f"{preset}-s{seed}", dataclasses.replace(scene, seed=seed)) for seed in cfg.synthetic_seeds]
-    for name0, scene in scenes:
-        variants = [(name0, scene)]
+    for base_name, scene in scenes:
+        variants = [(base_name, scene)]
         if scene.dropouts:
-            variants.append((name0 + CLEAN_SUFFIX, dataclasses.replace(scene, dropouts=())))
+            variants.append((base_name + CLEAN_SUFFIX, dataclasses.replace(scene, dropouts=())))
         for name, sc in variants:
             path = root / "synthetic" / name
             if not _complete(path, sc.frames):
@@ -129,17 +129,16 @@ class _OurTracker:
 
 
 def build_trackers(cfg: BenchConfig) -> list[TrackerRun]:
+    from core.config import config_from_mapping
     from tracker.config import TrackerConfig
     from tracker.factory import build_backend
     from tracker.tracker import Tracker
 
+    # An unknown key or a bad value fails here, before any sequence runs.
+    base = config_from_mapping(TrackerConfig, dict(cfg.tracker), source="bench tracker settings")
     backend = build_backend(cfg.weights, classic=cfg.classic)
-    from core.config import config_from_mapping
-
-    overrides = dict(cfg.tracker)
-    config_from_mapping(TrackerConfig, overrides, source="bench tracker settings")  # fail before any sequence runs
     runs = [TrackerRun(f"heterotrack-{m}", "ours",
-                       (lambda m=m: _OurTracker(Tracker(backend, TrackerConfig(**{**overrides, "mode": m})),
+                       (lambda m=m: _OurTracker(Tracker(backend, dataclasses.replace(base, mode=m)),
                                                 f"heterotrack-{m}")))
             for m in cfg.modes]
     for kind in cfg.opencv:

@@ -32,9 +32,6 @@ class VelocityModel:
     max_step: float = 0.5
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
-    def reset(self) -> None:
-        self.velocity = np.zeros(2)
-
     def step(self, size: np.ndarray) -> np.ndarray:
         """The predicted move for the next frame, capped by the target ``size``."""
         limit = self.max_step * float(np.mean(size))

@@ -125,69 +125,57 @@ class Tracker:
         """
         cfg = self.config
         other = _other(modality)
-        found = self._find(frames.get(other), other, template, state, self.mapping.point_to(other, tuple(state.center)))
-        if found is None:
+        size = float(np.mean(state.size))
+        found = self._find(frames.get(other), other, template, state.center, state)
+        if found is None or np.hypot(*found[0]) < cfg.align_min_shift * size:
             return False
-        disp, confidence = found  # in the other stream's px
-        min_shift = cfg.align_min_shift * float(np.mean(state.size))
-        if np.hypot(*disp) < min_shift * self.mapping.scale_to(other, tuple(state.center)):
+        disp, confidence = found  # reference px
+        crop, target = self._exemplar(frames.get(other), other, state, center=state.center + disp)
+        back = self._find(frames.get(modality), modality, self.backend.encode(crop, other, target=target),
+                          state.center, state)
+        if back is None or np.hypot(*back[0]) > cfg.align_cycle_tolerance * size:
             return False
-        # Cycle check: the other stream's exemplar at the candidate, found again in the init stream.
-        at = np.array(self.mapping.point_to(other, tuple(state.center))) + disp
-        k = self.mapping.scale_to(other, tuple(state.center))
-        side = context_size(*state.size, cfg.context) * k
-        crop = crop_resize(frames.get(other), (float(at[0]), float(at[1])), side, cfg.exemplar_size)
-        ratio = cfg.exemplar_size / side * k
-        back_template = self.backend.encode(crop, other, target=(float(state.size[0] * ratio),
-                                                                 float(state.size[1] * ratio)))
-        back = self._find(frames.get(modality), modality, back_template, state,
-                          self.mapping.point_to(modality, tuple(state.center)))
-        tolerance = cfg.align_cycle_tolerance * float(np.mean(state.size)) * self.mapping.scale_to(
-            modality, tuple(state.center))
-        if back is None or np.hypot(*back[0]) > tolerance:
-            return False
+        # The target's IR position moves by ``delta`` (IR px) against what the mapping says.
+        delta = np.subtract(self.mapping.point_to("infrared", tuple(state.center + disp)),
+                            self.mapping.point_to("infrared", tuple(state.center)))
         if other == "infrared":
-            offset = disp
-        else:  # the target is really at centre + disp in the (reference) visible image; the correction is in IR px
-            offset = -disp * self.mapping.scale_to("infrared", tuple(state.center))
+            offset = delta
+        else:  # the target is really at centre + disp in the (reference) visible image
+            offset = -delta
             state.center = state.center + disp
         self.mapping.shift_infrared((float(offset[0]), float(offset[1])))
         self.alignment = {"dx": float(offset[0]), "dy": float(offset[1]), "confidence": confidence}
         return True
 
-    def _find(self, image: np.ndarray, modality: str, template: Any, state: TrackState,
-              point: tuple[float, float]) -> tuple[np.ndarray, float] | None:
-        """One search (no window) for ``template`` in ``image`` around ``point`` (``modality`` px): the peak's
-        displacement in ``modality`` px and its probability, or None below ``align_min_confidence``."""
+    def _find(self, image: np.ndarray, modality: str, template: Any, center: np.ndarray,
+              state: TrackState) -> tuple[np.ndarray, float] | None:
+        """One search crop (no window) for ``template`` in ``image`` around ``center``: the peak's displacement
+        in reference px and its probability, or None below ``align_min_confidence``."""
         cfg = self.config
-        k = self.mapping.scale_to(modality, tuple(state.center))
-        side = context_size(*state.size, cfg.context) * cfg.instance_size / cfg.exemplar_size * k
-        mean = cv2.mean(image)
-        pad = np.array(mean[:image.shape[2]]) if image.ndim == 3 else float(mean[0])
-        crops = crop_resize(image, point, side, cfg.instance_size, pad_value=pad)[None]
-        r = self.backend.match(template, crops, modality)
+        side = context_size(*state.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        r = self.backend.match(template, self._search_crops(image, modality, tuple(center), [side]), modality)
         probs = R.sigmoid(r.score)
-        _, _, (row, col) = self._locate(probs, lost=True)  # no window: it would pull the cycle check shut
-        cell_x = R.upsampled_to_cell(col, cfg.response_up)
-        cell_y = R.upsampled_to_cell(row, cfg.response_up)
-        confidence = float(probs[0, int(round(np.clip(cell_y, 0, probs.shape[1] - 1))),
-                                 int(round(np.clip(cell_x, 0, probs.shape[2] - 1)))])
-        if confidence < cfg.align_min_confidence:
+        if float(probs.max()) < cfg.align_min_confidence:
             return None
-        disp = np.array([r.origin + r.stride * cell_x, r.origin + r.stride * cell_y]) - cfg.instance_size / 2
-        return disp * side / cfg.instance_size, confidence
+        _, _, (row, col) = self._locate(probs, lost=True)  # no window: it would pull the cycle check shut
+        cells = np.array([R.upsampled_to_cell(col, cfg.response_up), R.upsampled_to_cell(row, cfg.response_up)])
+        disp = r.origin + r.stride * cells - cfg.instance_size / 2
+        return disp * side / cfg.instance_size, float(probs.max())
 
     def _reference_size(self, frames: FramePair) -> tuple[int, int]:
         ir = frames.infrared
         corner = self.mapping.point_from("infrared", (ir.shape[1], ir.shape[0]))
         return int(round(corner[0])), int(round(corner[1]))
 
-    def _exemplar(self, image: np.ndarray, modality: str, state: TrackState) -> tuple[np.ndarray, tuple[float, float]]:
-        """The exemplar crop of ``modality`` and the target's (w, h) inside it in crop pixels."""
+    def _exemplar(self, image: np.ndarray, modality: str, state: TrackState,
+                  center: np.ndarray | None = None) -> tuple[np.ndarray, tuple[float, float]]:
+        """The exemplar crop of ``modality`` around ``center`` (the state's by default, reference px) and the
+        target's (w, h) inside it in crop pixels."""
         cfg = self.config
-        k = self.mapping.scale_to(modality, tuple(state.center))
+        c = tuple(state.center if center is None else center)
+        k = self.mapping.scale_to(modality, c)
         side = context_size(*state.size, cfg.context) * k
-        crop = crop_resize(image, self.mapping.point_to(modality, tuple(state.center)), side, cfg.exemplar_size)
+        crop = crop_resize(image, self.mapping.point_to(modality, c), side, cfg.exemplar_size)
         ratio = cfg.exemplar_size / side * k
         return crop, (float(state.size[0] * ratio), float(state.size[1] * ratio))
 
@@ -327,14 +315,12 @@ class Tracker:
         self._clamp()
         if weak:
             st.motion.unseen()
-        else:
-            st.motion.observe(st.center - previous)
-        if weak:
             st.weak_frames += 1
             if st.weak_frames >= cfg.lost_patience:
                 st.lost, st.frames_lost = True, 0
                 return "lost"
             return "weak"
+        st.motion.observe(st.center - previous)
         st.weak_frames = 0
         return "tracking"
 
