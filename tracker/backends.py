@@ -18,6 +18,9 @@ class Response:
     ``score``: ``(S, H, W)`` logits; the centre of cell ``(i, j)`` is the crop
     point ``(origin + stride*j, origin + stride*i)`` (continuous coordinates).
     ``boxes``: ``(S, 4, H, W)`` xyxy boxes in crop pixels, or ``None``.
+    ``dense``: for a matcher that scores every pixel of its own (work) resolution, those ``(S, Hd, Wd)``
+    logits before they were resampled onto the grid, cell ``(i, j)`` centred on the crop point
+    ``dense_origin + dense_stride * (j, i)``; the loop refines its peak on them (:mod:`tracker.refine`).
     """
 
     score: np.ndarray
@@ -26,6 +29,9 @@ class Response:
     boxes: np.ndarray | None = None
     attention: dict[str, np.ndarray] | None = None
     features: dict[str, np.ndarray] | None = None
+    dense: np.ndarray | None = None
+    dense_origin: tuple[float, float] = (0.0, 0.0)
+    dense_stride: float = 1.0
 
 
 class MatcherBackend(Protocol):

@@ -90,7 +90,7 @@ class CfogBackend:
     def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = (),
               factors: tuple[float, ...] | None = None) -> Response:
         grid = self.origin + self.stride * np.arange(self.cells, dtype=np.float32)
-        maps = []
+        maps, dense_maps = [], []
         works = [self._shrink(crop) for crop in crops]
         results, features = self._search_all(template, works, factors, want)
         for crop, work, res in zip(crops, works, results):
@@ -99,6 +99,7 @@ class CfogBackend:
             # so it cannot fall between two grid points.
             ksize = int(self.stride * k / res.stride) | 1
             dense = res.response.astype(np.float32)
+            dense_maps.append(dense)
             if ksize > 1:
                 dense = cv2.GaussianBlur(cv2.dilate(dense, np.ones((ksize, ksize), np.uint8)), (ksize, ksize), 0)
             # Grid points are in crop pixels; work pixel coordinates are k times those.
@@ -109,4 +110,9 @@ class CfogBackend:
             maps.append(sampled)
         gain, bias = self.same if template.modality == modality else self.cross
         score = gain * np.stack(maps) + bias
-        return Response(score=score.astype(np.float32), origin=self.origin, stride=self.stride, features=features)
+        # Every work crop has one size, so the dense maps share one grid (work px -> crop px: divide by k).
+        res, k = results[0], works[0].shape[0] / crops[0].shape[0]
+        return Response(score=score.astype(np.float32), origin=self.origin, stride=self.stride, features=features,
+                        dense=(gain * np.stack(dense_maps) + bias).astype(np.float32),
+                        dense_origin=(float(res.origin[0] / k), float(res.origin[1] / k)),
+                        dense_stride=float(res.stride / k))

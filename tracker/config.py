@@ -67,6 +67,9 @@ class TrackerConfig:
     # prediction every frame, the others in turn over the following frames), so a lost frame costs about
     # what a tracking frame costs; 0 scans every tile of the region each frame.
     scan_tiles: int = 6
+    # Move the grid peak to the maximum of the matcher's own dense response within one grid step, for a
+    # backend that reports one (CFOG, the learned descriptor; tracker/refine.py).
+    peak_refine: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
     blank_std: float = 2.0
     saturated_fraction: float = 0.9

@@ -25,6 +25,7 @@ from tracker.health import HealthMonitor
 from tracker.mapping import ModalityMapping
 from tracker.motion import VelocityModel
 from tracker import response as R
+from tracker.refine import refine_point
 from tracker.result import TrackResult
 
 
@@ -159,7 +160,7 @@ class Tracker:
             return None
         _, _, (row, col) = self._locate(probs, lost=True)  # no window: it would pull the cycle check shut
         cells = np.array([R.upsampled_to_cell(col, cfg.response_up), R.upsampled_to_cell(row, cfg.response_up)])
-        disp = r.origin + r.stride * cells - cfg.instance_size / 2
+        disp = self._refined({modality: r}, {modality: 1.0}, 0, r.origin + r.stride * cells) - cfg.instance_size / 2
         return disp * side / cfg.instance_size, float(probs.max())
 
     def _reference_size(self, frames: FramePair) -> tuple[int, int]:
@@ -217,7 +218,9 @@ class Tracker:
         cell_x = R.upsampled_to_cell(col, cfg.response_up)
         cell_y = R.upsampled_to_cell(row, cfg.response_up)
         crop_scale = side * factors[best] / cfg.instance_size  # reference px per crop px
-        disp = np.array([ref.origin + ref.stride * cell_x, ref.origin + ref.stride * cell_y]) - cfg.instance_size / 2
+        disp = self._refined(responses, weights, best,
+                             np.array([ref.origin + ref.stride * cell_x, ref.origin + ref.stride * cell_y]))
+        disp = disp - cfg.instance_size / 2
         head_size = self._head_size(responses, weights, best, cell_y, cell_x, crop_scale)
         state = self._advance(confidence, predicted, disp * crop_scale, factors[best], head_size)
         timings["post_ms"] = 1e3 * (time.perf_counter() - tp)
@@ -383,10 +386,10 @@ class Tracker:
             first = (st.scan_cursor * n) % len(rest)
             centres = [centres[0]] + [rest[(first + k) % len(rest)] for k in range(n)]
         st.scan_cursor += 1
-        probs, geometry = {}, None
+        probs, responses = {}, {}
         for m in usable:
             crops = np.concatenate([self._search_crops(frames.get(m), m, c, [side]) for c in centres])
-            r = self.backend.match(st.templates[m][0], crops, m)
+            responses[m] = r = self.backend.match(st.templates[m][0], crops, m)
             probs[m], geometry = R.sigmoid(r.score), (r.origin, r.stride)
         weights = self._weights(probs)
         fused = sum(weights[m] * probs[m] for m in probs)
@@ -394,7 +397,8 @@ class Tracker:
         confidence = float(fused[tile].max())
         i, j = R.peak(fused[tile])
         origin, stride = geometry
-        point = np.array([origin + stride * j, origin + stride * i]) - cfg.instance_size / 2
+        point = self._refined(responses, weights, tile, np.array([origin + stride * j, origin + stride * i]))
+        point = point - cfg.instance_size / 2
         if confidence >= cfg.reacquire_threshold:
             st.center = np.array(centres[tile]) + point * side / cfg.instance_size
             st.lost, st.growth, st.weak_frames, st.frames_lost, st.scan_cursor = False, 1.0, 0, 0, 0
@@ -409,6 +413,13 @@ class Tracker:
                            weights=weights, health={m: h.status for m, h in health.items()}, best_scale=-1,
                            score_maps={"fused": fused[tile:tile + 1]},
                            timings={"total_ms": 1e3 * (time.perf_counter() - t0), "tiles": float(len(centres))})
+
+    def _refined(self, responses: dict[str, Response], weights: dict[str, float], crop: int,
+                 point: np.ndarray) -> np.ndarray:
+        """``point`` (crop px) refined on the backends' dense maps of crop ``crop`` (``peak_refine``)."""
+        if not self.config.peak_refine:
+            return point
+        return refine_point(responses, weights, crop, point, radius=float(self.config.total_stride))
 
     def _pyramid(self, factors: tuple[float, ...]) -> dict:
         """The scale factors, for a backend that can share work across the pyramid's crops."""
