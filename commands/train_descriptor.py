@@ -121,7 +121,21 @@ def run(args: argparse.Namespace) -> int:
     pairs = load_roadscene(roadscene, train_stems, list_name=str(train_list))
     net = DescriptorNet(net_cfg)
     features = DescriptorFeatures(net)
-    sampler = QuerySampler(pairs, cfg, features.cfog, features.margin)
+    synthetic = None
+    if cfg.synthetic_fraction > 0:
+        from training.descriptor.synthetic import SyntheticQueries, render_scenes
+
+        say(f"rendering {cfg.synthetic_scenes} synthetic scenes of {cfg.synthetic_frames} frames "
+            f"(seeds {cfg.synthetic_seed}..{cfg.synthetic_seed + cfg.synthetic_scenes - 1})")
+        try:
+            scenes = render_scenes(cfg.synthetic_presets, cfg.synthetic_scenes, cfg.synthetic_frames,
+                                   cfg.synthetic_seed)
+        except ValueError as exc:
+            raise ConfigError(f"--set synthetic_*: {exc}") from None
+        synthetic = SyntheticQueries(scenes, features.margin, cfg.window_scale, cfg.synthetic_max_gap,
+                                     cross_fraction=cfg.cross_fraction)
+        say(f"{len(synthetic)} synthetic frames in {len(scenes)} scenes, {cfg.synthetic_fraction:.0%} of the queries")
+    sampler = QuerySampler(pairs, cfg, features.cfog, features.margin, synthetic)
     store = PairStore(roadscene)
     val_queries = make_queries(store, val_stems, n_per_pair=5, seed=0)[: cfg.val_queries]
     digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731

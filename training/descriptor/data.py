@@ -19,6 +19,7 @@ from models.descriptor.matcher import descriptor_inputs
 from synth.boxes import sample_structured_boxes
 from training.augment import PhotometricParams, affine_about, invert, map_points, photometric, random_affine
 from training.descriptor.config import DescriptorTrainConfig
+from training.descriptor.synthetic import SyntheticQueries
 from training.sources import ImagePair
 
 MODALITIES = ("visible", "infrared")
@@ -65,8 +66,12 @@ class ScaledPair:
 class QuerySampler:
     """Draws random training queries from the training pairs (never from the validation list)."""
 
-    def __init__(self, pairs: list[ImagePair], cfg: DescriptorTrainConfig, cfog: CfogConfig, margin: int):
+    def __init__(self, pairs: list[ImagePair], cfg: DescriptorTrainConfig, cfog: CfogConfig, margin: int,
+                 synthetic: SyntheticQueries | None = None):
+        """``synthetic`` supplies ``cfg.synthetic_fraction`` of the queries (tracking-like, from rendered
+        scenes); without it, or at fraction 0, every query comes from ``pairs``."""
         self.cfg = cfg
+        self.synthetic = synthetic if cfg.synthetic_fraction > 0 else None
         self.cfog = cfog
         self.margin = margin
         self.photo = PhotometricParams()
@@ -79,6 +84,12 @@ class QuerySampler:
             raise ValueError("no training pair has a structured box")
 
     def draw(self, rng: np.random.Generator) -> Query:
+        if self.synthetic is not None and rng.random() < self.cfg.synthetic_fraction:
+            d = self.synthetic.draw(rng)
+            t_img = self._augment(d.template, d.template_modality, rng)
+            s_img = self._augment(d.search, d.search_modality, rng)
+            return Query(d.template_modality, d.search_modality, descriptor_inputs(t_img, self.cfog),
+                         descriptor_inputs(s_img, self.cfog), d.offset)
         k, j = self._usable[int(rng.integers(len(self._usable)))]
         sp = self.scaled[k][j]
         box = sp.boxes[int(rng.integers(len(sp.boxes)))]
