@@ -193,7 +193,8 @@ class TrackingEngine:
                                 for m in MODALITIES if self.pair.get(m) is not None}
         self._template_sources = {m: src for m, (_, src) in tracker.state.templates.items()}
         ref = tracker.state.box
-        return self._show("init", self.pair, box=ref, box_infrared=self.mapping.box_to("infrared", ref))
+        return self._show("init", self.pair, box=ref, box_infrared=self.mapping.box_to("infrared", ref),
+                          alignment=getattr(tracker, "alignment", None))
 
     @property
     def tracking(self) -> bool:

@@ -218,6 +218,11 @@ class MainWindow(MenusMixin, DialogsMixin, QtWidgets.QMainWindow):
                 self.selection = (np.asarray(update.box_infrared, np.float64).copy(), "infrared", update.index)
             self.select_mode = False
             self._update_selection_state()
+            if update.alignment:
+                a = update.alignment
+                self.show_message("info", f"the streams are not aligned: the target is offset by "
+                                          f"({a['dx']:+.1f}, {a['dy']:+.1f}) px in infrared; tracking uses that "
+                                          "offset (load a calibration file to set it yourself)")
 
     def _on_playing(self, playing: bool) -> None:
         self.model.set_playing(playing)

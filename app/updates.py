@@ -72,6 +72,7 @@ class FrameUpdate:
     template_crops: dict[str, np.ndarray] = field(default_factory=dict)
     template_sources: dict[str, str] = field(default_factory=dict)
     tracker_ms: float | None = None
+    alignment: dict | None = None  # init only: the IR offset the tracker found (Tracker.alignment), if any
     dropped: int = 0
     wall_time: float = 0.0
 

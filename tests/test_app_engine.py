@@ -170,3 +170,23 @@ def test_annotated_video_of_tracked_frames(sequence, tmp_path):
     cap.release()
     assert ok and count == 12 and frame.shape == (240, 640, 3)
     engine.shutdown()
+
+
+def test_init_reports_the_ir_offset_it_found(tmp_path):
+    """Streams without calibration whose IR is displaced: the init update carries the offset for the window."""
+    from tests.test_app_doubles import write_vot_sequence
+    from tests.test_tracker_motion import shifted_ir
+    from tests.tracker_doubles import moving_target_scene
+    from tracker.classic_backend import CfogBackend
+
+    frames, gt = moving_target_scene(n=6)
+    frames, _ = shifted_ir(frames, gt, 14, -9)
+    root = tmp_path / "shifted"
+    write_vot_sequence(root, [(f, b, None) for f, b in zip(frames, gt)], fps=30, ext=".png")
+    engine = TrackingEngine(backend_factory=lambda weights, classic: CfogBackend())
+    info, _ = engine.open(SourceSpec("sequence", path=str(root)))
+    init = engine.select(info.init_box, "visible")
+    assert init.alignment is not None
+    assert init.alignment["dx"] == pytest.approx(14, abs=3) and init.alignment["dy"] == pytest.approx(-9, abs=3)
+    np.testing.assert_allclose(init.box_infrared[:2], gt[0][:2] + [14, -9], atol=3)
+    engine.shutdown()

@@ -78,3 +78,21 @@ def test_a_session_whose_source_fails_leaves_no_pending_restore(qtbot, make_wind
     open_and_wait(qtbot, window, SourceSpec("sequence", path=str(root)))
     qtbot.wait(100)
     assert window.model.mode == "fused" and window.engine.config.mode == "fused"
+
+
+def test_an_ir_offset_found_at_init_is_told_to_the_user(qtbot, make_window, tmp_path):
+    from tests.test_app_doubles import write_vot_sequence
+    from tests.test_tracker_motion import shifted_ir
+    from tests.tracker_doubles import moving_target_scene
+    from tracker.classic_backend import CfogBackend
+
+    frames, gt = moving_target_scene(n=6)
+    frames, _ = shifted_ir(frames, gt, 14, -9)
+    write_vot_sequence(tmp_path / "shifted", [(f, b, None) for f, b in zip(frames, gt)], fps=30, ext=".png")
+    window = make_window(factory=lambda weights, classic: CfogBackend())
+    open_and_wait(qtbot, window, SourceSpec("sequence", path=str(tmp_path / "shifted")))
+    window.select_target(list(gt[0]), "visible")
+    qtbot.waitUntil(lambda: window.model.current is not None and window.model.current.kind == "init", timeout=WAIT)
+    qtbot.waitUntil(lambda: any("not aligned" in t for _, t in window.message_bar.messages()), timeout=WAIT)
+    text = next(t for _, t in window.message_bar.messages() if "not aligned" in t)
+    assert "+1" in text and "in infrared" in text  # (+14.x, -9.x) px
