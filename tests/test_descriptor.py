@@ -346,7 +346,8 @@ def test_tracker_follows_a_moving_target_on_descriptor_weights(tmp_path, mode):
 def test_pyramid_shared_descriptor_matches_per_crop_descriptors():
     """With the pyramid's factors the network runs once; the resampled descriptors give the same maps."""
     from core.geometry import crop_resize
-    from tracker.descriptor_backend import DescriptorBackend, _pyramid_from_middle
+    from tracker.descriptor_backend import DescriptorBackend
+    from tracker.pyramid import pyramid_from_reference
 
     grey = shapes_scene(300, 300, seed=8, n_shapes=60)
     backend = DescriptorBackend(trained_net())
@@ -355,7 +356,7 @@ def test_pyramid_shared_descriptor_matches_per_crop_descriptors():
     template = backend.encode(crop_resize(grey, (150.0, 150.0), 100, 127), "infrared", target=(50.0, 50.0))
     works = [backend._shrink(c) for c in crops]
     exact = backend.matcher.descriptor.batch(works)
-    shared = _pyramid_from_middle(backend.matcher.descriptor, works, factors)
+    shared = pyramid_from_reference(lambda w: backend.matcher.descriptor.batch([w])[0], works, factors)
     inner = (slice(None), slice(None), slice(8, -8), slice(8, -8))  # away from the replicated border
     assert np.abs(shared[1] - exact[1]).max() == 0
     assert np.corrcoef(shared[inner].ravel(), exact[inner].ravel())[0, 1] > 0.97

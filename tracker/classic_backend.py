@@ -20,6 +20,7 @@ import numpy as np
 from models.classic.cfog import CfogConfig, CfogMatcher
 from models.classic.dense import DenseFeatureMatcher
 from tracker.backends import Response
+from tracker.pyramid import pyramid_from_reference
 
 #: logit = gain * NCC + bias, within one modality (not fitted: the tracking loop's original map).
 SAME_MODALITY = (8.0, -3.0)
@@ -49,11 +50,17 @@ class CfogBackend:
     name = "cfog (hand-crafted fallback, no weights)"
     has_box_head = False
     has_attention = False
+    #: ``match`` takes the pyramid's ``factors``; with ``share_pyramid`` the descriptor then runs on one crop.
+    accepts_factors = True
 
     def __init__(self, instance_size: int = 255, stride: int = 8, cells: int = 25,
                  same: tuple[float, float] = SAME_MODALITY, cross: tuple[float, float] = CROSS_MODALITY,
-                 work_scale: float = 0.5, cfog: CfogConfig | None = None, matcher: DenseFeatureMatcher | None = None):
-        """``matcher`` replaces the CFOG matcher by another dense one (the learned descriptor's)."""
+                 work_scale: float = 0.5, cfog: CfogConfig | None = None, matcher: DenseFeatureMatcher | None = None,
+                 share_pyramid: bool = False):
+        """``matcher`` replaces the CFOG matcher by another dense one (the learned descriptor's).
+        ``share_pyramid`` computes the descriptor of the middle scale's crop only and resamples it for the
+        others (:mod:`tracker.pyramid`)."""
+        self.share_pyramid = share_pyramid
         if not 0.1 <= work_scale <= 1.0:
             raise ValueError(f"work_scale must be within [0.1, 1], got {work_scale}")
         # At half scale the paper's sigma of 0.8 px blurs twice as much of the scene: 0.5 px (1 px at full
@@ -84,6 +91,9 @@ class CfogBackend:
                     want: tuple[str, ...]) -> tuple[list, dict | None]:
         """The dense match of ``template`` over each whole work-size crop, and the feature maps to show
         (none for CFOG). ``factors`` is the pyramid of a backend that ``accepts_factors``."""
+        if self.share_pyramid and factors is not None and len(factors) == len(works) > 1:
+            feats = pyramid_from_reference(self.matcher.features, works, factors)
+            return [self.matcher.search_features(template.dense, f, 0, 0) for f in feats], None
         return [self.matcher.search(template.dense, w, (0.0, 0.0, float(w.shape[1]), float(w.shape[0])))
                 for w in works], None
 

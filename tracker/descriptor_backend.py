@@ -11,12 +11,12 @@ for the application's feature view.
 """
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from models.descriptor.matcher import DescriptorMatcher
 from models.descriptor.network import DescriptorNet
 from tracker.classic_backend import CROSS_MODALITY, SAME_MODALITY, CfogBackend
+from tracker.pyramid import pyramid_from_reference
 
 
 HALF_SCALE_SIGMA = 0.5
@@ -38,8 +38,11 @@ class DescriptorBackend(CfogBackend):
         # sequences with the descriptor's own 0.8 px at half scale gave fused SR 0.858, with 0.5 px 0.902
         # (docs/BENCHMARKS.md, 2026-12-01).
         sigma = HALF_SCALE_SIGMA if work_scale < 1.0 else None
+        # The pyramid shares one network pass: a third of the work at 3 scales, and no measurable change in
+        # tracking (dev-set fused SR 0.355 shared, 0.351 per crop; CFOG's sharper maps lose by it, so there
+        # it is off: docs/TRACKER.md).
         super().__init__(same=same, cross=cross, work_scale=work_scale,
-                         matcher=DescriptorMatcher(net, device, sigma=sigma))
+                         matcher=DescriptorMatcher(net, device, sigma=sigma), share_pyramid=True)
         self.name = name
 
     def _search_all(self, template, works: list[np.ndarray], factors: tuple[float, ...] | None,
@@ -52,37 +55,10 @@ class DescriptorBackend(CfogBackend):
         own smoothing, and the tracking benchmark does not tell the two apart (docs/BENCHMARKS.md).
         """
         describe = self.matcher.descriptor
-        if factors is None or len(factors) != len(works) or len(works) == 1:
+        if not self.share_pyramid or factors is None or len(factors) != len(works) or len(works) == 1:
             feats = describe.batch(works)
         else:
-            feats = _pyramid_from_middle(describe, works, factors)
+            feats = pyramid_from_reference(lambda w: describe.batch([w])[0], works, factors)
         results = [self.matcher.search_features(template.dense, f, 0, 0) for f in feats]
         shown = {"template.descriptor": template.dense.features, "search.descriptor": feats}
         return results, (shown if "features" in want else None)
-
-
-def _pyramid_from_middle(describe, works: list[np.ndarray], factors: tuple[float, ...]) -> np.ndarray:
-    """Descriptors ``(S, C, H, W)`` of the pyramid's crops from the network's descriptor of one of them.
-
-    Crop ``i`` shows a region ``factors[i]`` times the reference side, resized to the same work size, so
-    its pixel ``p`` sees what the reference crop shows at ``c + (p - c) * factors[i] / factors[ref]``
-    (``c`` the crop centre). Samples past the reference crop's edge repeat its border.
-    """
-    ref = int(np.argmin([abs(np.log(f)) for f in factors]))
-    base = describe.batch([works[ref]])[0]  # (C, H, W)
-    c, h, w = base.shape
-    hwc = np.ascontiguousarray(base.transpose(1, 2, 0))
-    out = np.empty((len(works), c, h, w), np.float32)
-    for i, f in enumerate(factors):
-        if i == ref:
-            out[i] = base
-            continue
-        k = f / factors[ref]
-        cx, cy = w / 2.0, h / 2.0
-        # dst pixel centre (x + 0.5) maps to src (cx + (x + 0.5 - cx) * k) - 0.5 in OpenCV's pixel-centre grid
-        m = np.float32([[k, 0, cx - cx * k + 0.5 * k - 0.5], [0, k, cy - cy * k + 0.5 * k - 0.5]])
-        warped = cv2.warpAffine(hwc, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_REPLICATE)
-        warped /= np.sqrt((warped ** 2).sum(axis=2, keepdims=True)) + 1e-6
-        out[i] = warped.transpose(2, 0, 1)
-    return out
