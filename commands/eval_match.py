@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-box", choices=("head", "template"), default="head",
                         help="the model's box: its box head's (default), or the box head's centre with the "
                              "template's size, as the dense baselines do")
+    parser.add_argument("--model-scales", default="1,0.5", metavar="K,K",
+                        help="image scales a learned descriptor matches at, their NCC maps averaged on the "
+                             "full-resolution grid (default 1,0.5; '1' for one scale)")
     parser.add_argument("--device", default="cpu", help="torch device for the model (default cpu)")
     parser.add_argument("--report", metavar="FILE.json", help="write the metrics table as JSON")
     parser.add_argument("--report-md", metavar="FILE.md", help="write the metrics table as Markdown")
@@ -86,6 +89,17 @@ def _make_queries(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scales(text: str) -> tuple[float, ...]:
+    """``--model-scales``: "1,0.5" -> (1.0, 0.5); 1 first, then factors in [0.1, 1)."""
+    try:
+        scales = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--model-scales: expected numbers separated by commas, got '{text}'") from None
+    if not scales or scales[0] != 1.0 or any(not 0.1 <= k <= 1.0 for k in scales):
+        raise InputError(f"--model-scales: expected 1 first, then factors in [0.1, 1], got '{text}'")
+    return scales
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from evaluation.match_eval import build_matchers, output_path, report_markdown, run_method, summarise, write_report
     from evaluation.queries import PairStore, check_queries, read_queries
@@ -97,7 +111,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     queries = read_queries(args.queries)
     store = PairStore(args.pairs, homologous=args.homologous)
     check_queries(queries, store, args.queries)
-    matchers = build_matchers(args.method, args.weights, args.device, args.model_box)
+    matchers = build_matchers(args.method, args.weights, args.device, args.model_box,
+                              _scales(args.model_scales))
     if args.threads is not None and "torch" in sys.modules:
         import torch
 
@@ -120,6 +135,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         "weights": str(args.weights) if args.weights else None,
         "homologous": args.homologous,
         "model_box": args.model_box,
+        "model_scales": list(_scales(args.model_scales)),
     }
     if args.fit_confidence:
         from evaluation.confidence import describe, LogisticFit

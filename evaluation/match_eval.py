@@ -33,7 +33,7 @@ DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "matcher.safe
 
 
 def build_matchers(method: str, weights: str | Path | None = None, device: str = "cpu",
-                   model_box: str = "head") -> list[TemplateMatcher]:
+                   model_box: str = "head", model_scales: tuple[float, ...] = (1.0,)) -> list[TemplateMatcher]:
     """The matchers of ``--method``: one baseline, the learned model, a tracker backend, or ``all``.
 
     ``all`` is every baseline plus the model when ``weights`` is given or the
@@ -58,12 +58,14 @@ def build_matchers(method: str, weights: str | Path | None = None, device: str =
     matchers: list[TemplateMatcher] = [CLASSIC_MATCHERS[n]() for n in names]
     path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
     if method == "model" or (method == "all" and (weights is not None or path.is_file())):
-        matchers.append(load_model_matcher(path, device, model_box))
+        matchers.append(load_model_matcher(path, device, model_box, model_scales))
     return matchers
 
 
-def load_model_matcher(path: Path, device: str = "cpu", model_box: str = "head") -> TemplateMatcher:
-    """``--method model``: a stride-8 matcher or a learned descriptor, whichever ``path`` holds."""
+def load_model_matcher(path: Path, device: str = "cpu", model_box: str = "head",
+                       model_scales: tuple[float, ...] = (1.0,)) -> TemplateMatcher:
+    """``--method model``: a stride-8 matcher or a learned descriptor, whichever ``path`` holds; a descriptor
+    matches at ``model_scales`` (:class:`models.descriptor.matcher.DescriptorMatcher`)."""
     from core.errors import CheckpointError
     from models.checkpoint import checkpoint_format  # imports torch only when a model runs
 
@@ -75,7 +77,7 @@ def load_model_matcher(path: Path, device: str = "cpu", model_box: str = "head")
         from models.descriptor.matcher import DescriptorMatcher
 
         net, _cfg, _meta = load_descriptor(path, device=device)
-        return DescriptorMatcher(net, device)  # its boxes always have the template's size
+        return DescriptorMatcher(net, device, scales=model_scales)  # its boxes always have the template's size
     from evaluation.learned import LearnedMatcher
 
     return LearnedMatcher.from_checkpoint(path, device, box_size=model_box)

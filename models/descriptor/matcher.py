@@ -1,12 +1,13 @@
 """The learned descriptor behind the eval-match protocol: CFOG's dense matcher with refined features."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 
-from models.classic.base import to_grey
+from models.classic.base import Box, MatchResult, to_grey
 from models.classic.cfog import CfogConfig, cfog_descriptor
-from models.classic.dense import DenseFeatureMatcher
+from models.classic.dense import DenseFeatureMatcher, _parabola_peak
 from models.descriptor.network import DescriptorNet
 
 
@@ -56,11 +57,50 @@ class DescriptorFeatures:
 
 
 class DescriptorMatcher(DenseFeatureMatcher):
-    """Template matching on learned descriptor maps (``eval-match --method model`` with descriptor weights)."""
+    """Template matching on learned descriptor maps (``eval-match --method model`` with descriptor weights).
 
-    def __init__(self, net: DescriptorNet, device: str = "cpu", name: str = "model", sigma: float | None = None):
+    ``scales``: image scales the query is matched at; the NCC maps of the scales below 1 are resampled onto
+    the full-resolution placement grid and averaged with it (multi-scale fusion: the coarse map sees the
+    target with more context and votes against look-alike details; see docs/DESCRIPTOR.md).
+    """
+
+    def __init__(self, net: DescriptorNet, device: str = "cpu", name: str = "model", sigma: float | None = None,
+                 scales: tuple[float, ...] = (1.0,)):
         self.descriptor = DescriptorFeatures(net, device, sigma)
+        if not scales or scales[0] != 1.0 or any(not 0.1 <= k <= 1.0 for k in scales):
+            raise ValueError(f"scales: expected 1.0 first, then factors in [0.1, 1], got {scales!r}")
+        self.scales = tuple(float(k) for k in scales)
         super().__init__(name, self.descriptor, margin=self.descriptor.margin)
+
+    def match(self, template_image: np.ndarray, template_box: Box,
+              search_image: np.ndarray, search_window: Box) -> MatchResult:
+        base = super().match(template_image, template_box, search_image, search_window)
+        if len(self.scales) == 1:
+            return base
+        h, w = base.response.shape
+        tw, th = template_box[2], template_box[3]
+        ox, oy = base.origin[0] - tw / 2, base.origin[1] - th / 2  # the box corner at placement (0, 0)
+        total = base.response.astype(np.float32).copy()
+        for k in self.scales[1:]:
+            grow = int(np.ceil((self.margin + 2) / k)) + int(max(tw, th))
+            t_img, tx, ty = _cut(template_image, template_box, grow, k)
+            s_img, sx, sy = _cut(search_image, search_window, grow, k)
+            small = super().match(_shrink(t_img, k), ((template_box[0] - tx) * k, (template_box[1] - ty) * k,
+                                                      tw * k, th * k),
+                                  _shrink(s_img, k), ((search_window[0] - sx) * k, (search_window[1] - sy) * k,
+                                                      search_window[2] * k, search_window[3] * k))
+            # placement corner X (full px) is corner (X - sx) * k in the small search region
+            cx0, cy0 = small.origin[0] - tw * k / 2, small.origin[1] - th * k / 2
+            map_x = (((ox + np.arange(w)) - sx) * k - cx0) / small.stride
+            map_y = (((oy + np.arange(h)) - sy) * k - cy0) / small.stride
+            mx, my = np.meshgrid(map_x.astype(np.float32), map_y.astype(np.float32))
+            total += cv2.remap(small.response.astype(np.float32), mx, my, cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+        total /= len(self.scales)
+        i, j = np.unravel_index(int(np.argmax(total)), total.shape)
+        di, dj = _parabola_peak(total[:, j], i), _parabola_peak(total[i, :], j)
+        return MatchResult(box=(float(ox + j + dj), float(oy + i + di), float(tw), float(th)),
+                           score=float(total[i, j]), response=total, origin=base.origin, stride=1.0)
 
     #: The reference query FLOPs are counted on: a 48×48 box in its 2.5× window (120×120).
     REFERENCE_BOX = 48
@@ -72,7 +112,7 @@ class DescriptorMatcher(DenseFeatureMatcher):
 
     def flops_per_query(self, template_modality: str) -> int:
         """Network FLOPs (``torch.utils.flop_counter``) of one reference query: a 48×48 template region and a
-        120×120 window, each with the margin. CFOG's fixed front end and the NCC (OpenCV) are not counted."""
+        120×120 window, each with the margin, at every one of ``scales``. CFOG's fixed front end and the NCC (OpenCV) are not counted."""
         from torch.utils.flop_counter import FlopCounterMode
 
         net = self.descriptor.net
@@ -80,7 +120,27 @@ class DescriptorMatcher(DenseFeatureMatcher):
         c = net.config.n_orientations
         counter = FlopCounterMode(display=False)
         with torch.inference_mode(), counter:
-            for side, modality in ((self.REFERENCE_BOX, template_modality), (self.REFERENCE_WINDOW, search_modality)):
-                n = side + 2 * self.margin
-                net(torch.zeros(1, c, n, n), torch.zeros(1, 1, n, n), modality)
+            for k in self.scales:
+                for side, modality in ((self.REFERENCE_BOX, template_modality),
+                                       (self.REFERENCE_WINDOW, search_modality)):
+                    n = int(round(side * k)) + 2 * self.margin
+                    net(torch.zeros(1, c, n, n), torch.zeros(1, 1, n, n), modality)
         return int(counter.get_total_flops())
+
+
+def _cut(image: np.ndarray, box: Box, grow: int, k: float) -> tuple[np.ndarray, int, int]:
+    """``box`` grown by ``grow`` px on every side, clipped to the image, and its integer top-left corner.
+
+    Where ``1/k`` is a whole number the corner is a multiple of it, so the shrunk region's pixels are the
+    blocks the whole image would be averaged into (its pixel phase)."""
+    h, w = image.shape[:2]
+    step = int(round(1 / k)) if abs(1 / k - round(1 / k)) < 1e-6 else 1
+    x0, y0 = max(int(np.floor(box[0])) - grow, 0), max(int(np.floor(box[1])) - grow, 0)
+    x0, y0 = x0 - x0 % step, y0 - y0 % step
+    x1, y1 = min(int(np.ceil(box[0] + box[2])) + grow, w), min(int(np.ceil(box[1] + box[3])) + grow, h)
+    return np.ascontiguousarray(image[y0:y1, x0:x1]), x0, y0
+
+
+def _shrink(region: np.ndarray, k: float) -> np.ndarray:
+    """``region`` resized by ``k`` (area interpolation; OpenCV maps corner coordinates by exactly ``k``)."""
+    return cv2.resize(region, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
