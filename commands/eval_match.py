@@ -38,9 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-box", choices=("head", "template"), default="head",
                         help="the model's box: its box head's (default), or the box head's centre with the "
                              "template's size, as the dense baselines do")
-    parser.add_argument("--model-scales", default="1,0.5", metavar="K,K",
+    parser.add_argument("--model-scales", default="1", metavar="K,K",
                         help="image scales a learned descriptor matches at, their NCC maps averaged on the "
-                             "full-resolution grid (default 1,0.5; '1' for one scale)")
+                             "full-resolution grid (default 1: one scale; e.g. 1,0.5)")
     parser.add_argument("--device", default="cpu", help="torch device for the model (default cpu)")
     parser.add_argument("--report", metavar="FILE.json", help="write the metrics table as JSON")
     parser.add_argument("--report-md", metavar="FILE.md", help="write the metrics table as Markdown")

@@ -44,10 +44,13 @@ def test_eval_match_model_scales_option(tmp_path, capsys):
     out = tmp_path / "p.csv"
     base = ["eval-match", "--pairs", str(root), "--queries", str(queries), "--out", str(out), "--method", "model",
             "--weights", str(weights), "--no-progress"]
-    assert main.main(base + ["--report", str(tmp_path / "r.json")]) == 0
     import json
 
-    assert json.loads((tmp_path / "r.json").read_text())["model_scales"] == [1.0, 0.5]
+    assert main.main(base + ["--report", str(tmp_path / "r.json")]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["model_scales"] == [1.0]
+    assert main.main(base + ["--model-scales", "1,0.5", "--report", str(tmp_path / "r2.json")]) == 0
+    report = json.loads((tmp_path / "r2.json").read_text())
+    assert report["model_scales"] == [1.0, 0.5] and report["rows"][0]["flops"] > 0
     capsys.readouterr()
     assert main.main(base + ["--model-scales", "1,x"]) == 2
     assert "--model-scales" in capsys.readouterr().err

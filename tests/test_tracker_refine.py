@@ -84,7 +84,7 @@ def _shift_errors(backend, refine: bool) -> list[float]:
         for seed in range(2):
             g = np.roll(np.roll(grey, 7 * seed, axis=1), 5 * seed, axis=0)
             s = np.roll(np.roll(g, dx, axis=1), dy, axis=0)
-            t = Tracker(backend, TrackerConfig(mode="infrared", peak_refine=refine, velocity_lr=0.0))
+            t = Tracker(backend, TrackerConfig(mode="infrared", peak_refine="on" if refine else "off", velocity_lr=0.0))
             t.init(FramePair(index=0, visible=None, infrared=g), box, "infrared")
             r = t.update(FramePair(index=1, visible=None, infrared=s))
             cx, cy = r.box[0] + r.box[2] / 2, r.box[1] + r.box[3] / 2
@@ -111,7 +111,24 @@ def test_backend_without_dense_maps_tracks_as_before():
     grey = _textured()
     results = []
     for refine in (True, False):
-        t = Tracker(NccBackend(), TrackerConfig(mode="infrared", peak_refine=refine))
+        t = Tracker(NccBackend(), TrackerConfig(mode="infrared", peak_refine="on" if refine else "off"))
         t.init(FramePair(index=0, visible=None, infrared=grey), (130.0, 90.0, 44.0, 36.0), "infrared")
         results.append(t.update(FramePair(index=1, visible=None, infrared=np.roll(grey, 4, axis=1))).box)
     assert results[0] == pytest.approx(results[1])
+
+
+def test_auto_refines_for_the_backends_that_ask_for_it():
+    from tracker.descriptor_backend import DescriptorBackend
+
+    assert CfogBackend.refine_peaks is False and DescriptorBackend.refine_peaks is True
+    grey = _textured()
+    box = (130.0, 90.0, 44.0, 36.0)
+    shifted = np.roll(np.roll(grey, 5, axis=1), -3, axis=0)
+    boxes = {}
+    for mode in ("auto", "on", "off"):
+        t = Tracker(CfogBackend(), TrackerConfig(mode="infrared", peak_refine=mode, velocity_lr=0.0))
+        t.init(FramePair(index=0, visible=None, infrared=grey), box, "infrared")
+        boxes[mode] = t.update(FramePair(index=1, visible=None, infrared=shifted)).box
+    assert boxes["auto"] == pytest.approx(boxes["off"]) and boxes["on"] != pytest.approx(boxes["off"])
+    with pytest.raises(Exception, match="peak_refine"):
+        TrackerConfig(peak_refine="yes")

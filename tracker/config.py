@@ -67,9 +67,10 @@ class TrackerConfig:
     # prediction every frame, the others in turn over the following frames), so a lost frame costs about
     # what a tracking frame costs; 0 scans every tile of the region each frame.
     scan_tiles: int = 6
-    # Move the grid peak to the maximum of the matcher's own dense response within one grid step, for a
-    # backend that reports one (CFOG, the learned descriptor; tracker/refine.py).
-    peak_refine: bool = True
+    # Move the grid peak to the maximum of the matcher's own dense response within one grid step
+    # (tracker/refine.py): "on", "off", or "auto" = where the backend asks for it (``refine_peaks``: the
+    # learned descriptor, whose broad peaks the grid resampling biases; not CFOG, which lost SR by it).
+    peak_refine: str = "auto"
     # Modality health: a frame is unusable when blank, saturated or frozen.
     blank_std: float = 2.0
     saturated_fraction: float = 0.9
@@ -83,6 +84,8 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.mode: '{self.mode}' is not one of {', '.join(MODES)}")
         if self.scales < 1 or self.scales % 2 == 0:
             raise ConfigError(f"TrackerConfig.scales: must be an odd number >= 1, got {self.scales}")
+        if self.peak_refine not in ("auto", "on", "off"):
+            raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
         for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay"):

@@ -417,7 +417,8 @@ class Tracker:
     def _refined(self, responses: dict[str, Response], weights: dict[str, float], crop: int,
                  point: np.ndarray) -> np.ndarray:
         """``point`` (crop px) refined on the backends' dense maps of crop ``crop`` (``peak_refine``)."""
-        if not self.config.peak_refine:
+        mode = self.config.peak_refine
+        if mode == "off" or (mode == "auto" and not getattr(self.backend, "refine_peaks", False)):
             return point
         return refine_point(responses, weights, crop, point, radius=float(self.config.total_stride))
 
