@@ -50,19 +50,30 @@ class CfogConfig:
 
 
 def cfog_descriptor(image: np.ndarray, config: CfogConfig = CfogConfig()) -> np.ndarray:
-    """Dense CFOG descriptor ``(n_orientations, H, W)`` float32 of an RGB or grey image."""
+    """Dense CFOG descriptor ``(n_orientations, H, W)`` float32 of an RGB or grey image.
+
+    Float32 throughout (the projections once ran in float64: four times the cost for the same values to
+    about 1e-7), orientation smoothing by channel slices instead of rolled copies.
+    """
     grey = to_grey(image)
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=1)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=1)
     angles = np.arange(config.n_orientations) * np.pi / config.n_orientations
-    channels = np.abs(np.cos(angles)[:, None, None] * gx + np.sin(angles)[:, None, None] * gy).astype(np.float32)
+    cos = np.cos(angles).astype(np.float32)[:, None, None]
+    sin = np.sin(angles).astype(np.float32)[:, None, None]
+    channels = np.abs(cos * gx + sin * gy)
     if config.sigma > 0:
         for c in range(len(channels)):
             channels[c] = cv2.GaussianBlur(channels[c], (0, 0), config.sigma, borderType=cv2.BORDER_REFLECT)
-    if config.orientation_smoothing:
-        channels = 0.25 * np.roll(channels, 1, axis=0) + 0.5 * channels + 0.25 * np.roll(channels, -1, axis=0)
-    norm = np.sqrt((channels ** 2).sum(axis=0, keepdims=True)) + config.eps
-    return (channels / norm).astype(np.float32)
+    if config.orientation_smoothing:  # circular [1, 2, 1] / 4 along orientation
+        smooth = 0.5 * channels
+        smooth[1:] += 0.25 * channels[:-1]
+        smooth[0] += 0.25 * channels[-1]
+        smooth[:-1] += 0.25 * channels[1:]
+        smooth[-1] += 0.25 * channels[0]
+        channels = smooth
+    channels /= np.sqrt((channels * channels).sum(axis=0)) + config.eps
+    return channels
 
 
 class CfogMatcher(DenseFeatureMatcher):
