@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.classic.dense import parabola_peak
 from tracker import response as R
 from tracker.backends import Response
 
@@ -49,17 +50,6 @@ def refine_point(responses: dict[str, Response], weights: dict[str, float], scal
     patch = fused[i0: i1 + 1, j0: j1 + 1]
     di, dj = divmod(int(np.argmax(patch)), patch.shape[1])
     i, j = i0 + di, j0 + dj
-    fi = i + _parabola(fused[:, j], i)
-    fj = j + _parabola(fused[i, :], j)
+    fi = i + parabola_peak(fused[:, j], i)
+    fj = j + parabola_peak(fused[i, :], j)
     return np.array([ox + s * fj, oy + s * fi])
-
-
-def _parabola(values: np.ndarray, k: int) -> float:
-    """Sub-cell shift in ``[-0.5, 0.5]`` of the maximum at ``k`` from a parabola through its neighbours."""
-    if k <= 0 or k >= len(values) - 1:
-        return 0.0
-    left, mid, right = float(values[k - 1]), float(values[k]), float(values[k + 1])
-    curvature = left - 2 * mid + right
-    if curvature >= 0:
-        return 0.0
-    return float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))

@@ -81,7 +81,7 @@ class DenseFeatureMatcher:
         if len(template.channels):
             response /= len(template.channels)
         i, j = np.unravel_index(int(np.argmax(response)), response.shape)
-        di, dj = (_parabola_peak(response[:, j], i), _parabola_peak(response[i, :], j)) if self.subpixel else (0.0, 0.0)
+        di, dj = (parabola_peak(response[:, j], i), parabola_peak(response[i, :], j)) if self.subpixel else (0.0, 0.0)
         ox, oy = x0 + template.offset[0], y0 + template.offset[1]
         bw, bh = template.box[2], template.box[3]
         return MatchResult(
@@ -108,7 +108,7 @@ def _grow(a: int, b: int, need: int, limit: int) -> tuple[int, int]:
     return b - need, b
 
 
-def _parabola_peak(values: np.ndarray, k: int) -> float:
+def parabola_peak(values: np.ndarray, k: int) -> float:
     """Sub-pixel shift in ``[-0.5, 0.5]`` of the maximum at ``k`` from a parabola through its neighbours."""
     if k == 0 or k == len(values) - 1:
         return 0.0

@@ -7,7 +7,7 @@ import torch
 
 from models.classic.base import Box, MatchResult, to_grey
 from models.classic.cfog import CfogConfig, cfog_descriptor
-from models.classic.dense import DenseFeatureMatcher, _parabola_peak
+from models.classic.dense import DenseFeatureMatcher, parabola_peak
 from models.descriptor.network import DescriptorNet
 
 
@@ -98,7 +98,7 @@ class DescriptorMatcher(DenseFeatureMatcher):
                                borderMode=cv2.BORDER_REPLICATE)
         total /= len(self.scales)
         i, j = np.unravel_index(int(np.argmax(total)), total.shape)
-        di, dj = _parabola_peak(total[:, j], i), _parabola_peak(total[i, :], j)
+        di, dj = parabola_peak(total[:, j], i), parabola_peak(total[i, :], j)
         return MatchResult(box=(float(ox + j + dj), float(oy + i + di), float(tw), float(th)),
                            score=float(total[i, j]), response=total, origin=base.origin, stride=1.0)
 
