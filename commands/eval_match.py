@@ -90,7 +90,7 @@ def _make_queries(args: argparse.Namespace) -> int:
 
 
 def _scales(text: str) -> tuple[float, ...]:
-    """``--model-scales``: "1,0.5" -> (1.0, 0.5); 1 first, then factors in [0.1, 1)."""
+    """``--model-scales``: "1,0.5" -> (1.0, 0.5); 1 first, then factors in [0.1, 1]."""
     try:
         scales = tuple(float(v) for v in text.split(","))
     except ValueError:
@@ -135,7 +135,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         "weights": str(args.weights) if args.weights else None,
         "homologous": args.homologous,
         "model_box": args.model_box,
-        "model_scales": list(_scales(args.model_scales)),
+        "model_scales": next((list(m.scales) for m in matchers if hasattr(m, "scales")), None),
     }
     if args.fit_confidence:
         from evaluation.confidence import describe, LogisticFit

@@ -79,6 +79,8 @@ def test_synthetic_settings_are_validated():
         DescriptorTrainConfig(synthetic_fraction=1.5)
     with pytest.raises(DescriptorTrainConfigError, match="synthetic_frames"):
         DescriptorTrainConfig(synthetic_frames=0)
+    with pytest.raises(DescriptorTrainConfigError, match="synthetic_presets"):
+        DescriptorTrainConfig(synthetic_presets="day")
     with pytest.raises(ValueError, match="unknown preset 'fog'"):
         render_scenes(("fog",), 1, 2, 0)
 

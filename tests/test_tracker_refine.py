@@ -49,6 +49,12 @@ def test_refine_fuses_modalities_by_weight_and_ignores_other_grids():
                         radius=8.0)[0] == pytest.approx(60.0, abs=0.6)
 
 
+def test_refine_leaves_a_point_with_no_dense_cell_within_the_radius():
+    r = _dense_response((130.0, 130.0), shape=(5, 5), origin=(120.0, 120.0))
+    point = np.array([31.5, 31.5])
+    assert refine_point({"visible": r}, {"visible": 1.0}, 0, point, radius=8.0) is point
+
+
 def test_refine_without_dense_maps_returns_the_point():
     r = Response(score=np.zeros((1, 25, 25), np.float32), origin=32.0, stride=8.0)
     point = np.array([100.0, 120.0])

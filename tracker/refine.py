@@ -43,10 +43,11 @@ def refine_point(responses: dict[str, Response], weights: dict[str, float], scal
     h, w = fused.shape
     cx, cy = (point[0] - ox) / s, (point[1] - oy) / s  # dense cell coordinates
     r = max(1, int(round(radius / s)))
-    i0, i1 = int(np.clip(np.floor(cy) - r, 0, h - 1)), int(np.clip(np.ceil(cy) + r, 0, h - 1))
-    j0, j1 = int(np.clip(np.floor(cx) - r, 0, w - 1)), int(np.clip(np.ceil(cx) + r, 0, w - 1))
-    if i1 < i0 or j1 < j0:
-        return point
+    i0, i1 = int(np.floor(cy)) - r, int(np.ceil(cy)) + r
+    j0, j1 = int(np.floor(cx)) - r, int(np.ceil(cx)) + r
+    if i1 < 0 or j1 < 0 or i0 > h - 1 or j0 > w - 1:
+        return point  # the dense map has nothing within the radius
+    i0, i1, j0, j1 = max(i0, 0), min(i1, h - 1), max(j0, 0), min(j1, w - 1)
     patch = fused[i0: i1 + 1, j0: j1 + 1]
     di, dj = divmod(int(np.argmax(patch)), patch.shape[1])
     i, j = i0 + di, j0 + dj

@@ -50,6 +50,9 @@ class DescriptorTrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise DescriptorTrainConfigError(f"{name}: expected a positive integer, got {value!r}")
+        if isinstance(self.synthetic_presets, str) or not all(isinstance(p, str) for p in self.synthetic_presets):
+            raise DescriptorTrainConfigError(f"synthetic_presets: expected a list of preset names, "
+                                             f"got {self.synthetic_presets!r}")
         if isinstance(self.synthetic_seed, bool) or not isinstance(self.synthetic_seed, int):
             raise DescriptorTrainConfigError(f"synthetic_seed: expected an integer, got {self.synthetic_seed!r}")
         for name in ("steps", "batch", "val_every", "val_queries", "boxes_per_image", "keep_checkpoints", "threads"):
