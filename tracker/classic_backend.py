@@ -76,11 +76,17 @@ class CfogBackend:
         self.work_scale = work_scale
         self.origin = instance_size / 2 - stride * (cells // 2)
 
+    #: How crops are shrunk to the work size. At 255 -> 128 px a bilinear sample falls almost midway
+    #: between two pixels, nearly the 2x2 average that area interpolation takes, at a seventh of its cost
+    #: (0.07 vs 0.50 ms per RGB crop); dev-set fused SR 0.467 vs 0.462 with area on 40 scenes (CFOG). The
+    #: learned descriptor keeps area interpolation (not measured with bilinear).
+    shrink_interpolation = cv2.INTER_LINEAR
+
     def _shrink(self, crop: np.ndarray) -> np.ndarray:
         if self.work_scale == 1.0:
             return crop
         side = max(8, int(round(crop.shape[0] * self.work_scale)))
-        return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
+        return cv2.resize(crop, (side, side), interpolation=self.shrink_interpolation)
 
     def encode(self, crop: np.ndarray, modality: str, target: tuple[float, float] | None = None):
         work = self._shrink(crop)

@@ -11,6 +11,7 @@ for the application's feature view.
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from models.descriptor.matcher import DescriptorMatcher
@@ -30,6 +31,8 @@ class DescriptorBackend(CfogBackend):
     #: The grid resampling biases the descriptor's broad peaks by 1.2 px on average (6.3 at worst); refined,
     #: 0.09 px, and fused SR rose on every real benchmark sequence and both development sets (docs/TRACKER.md).
     refine_peaks = True
+    #: Area interpolation down to the work size, as the weights were calibrated and benchmarked with.
+    shrink_interpolation = cv2.INTER_AREA
 
     def __init__(self, net: DescriptorNet, name: str = "learned descriptor",
                  logits: dict | None = None, device: str = "cpu", work_scale: float = 0.5):
