@@ -127,11 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
         say(f"rendering {cfg.synthetic_scenes} synthetic scenes of {cfg.synthetic_frames} frames "
             f"(seeds {cfg.synthetic_seed}..{cfg.synthetic_seed + cfg.synthetic_scenes - 1})")
-        try:
-            scenes = render_scenes(cfg.synthetic_presets, cfg.synthetic_scenes, cfg.synthetic_frames,
-                                   cfg.synthetic_seed)
-        except ValueError as exc:
-            raise ConfigError(f"--set synthetic_*: {exc}") from None
+        scenes = render_scenes(cfg.synthetic_presets, cfg.synthetic_scenes, cfg.synthetic_frames, cfg.synthetic_seed)
         synthetic = SyntheticQueries(scenes, features.margin, cfg.window_scale, cfg.synthetic_max_gap,
                                      cross_fraction=cfg.cross_fraction)
         say(f"{len(synthetic)} synthetic frames in {len(scenes)} scenes, {cfg.synthetic_fraction:.0%} of the queries")

@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 import torch
 
+from core.errors import ConfigError
+
 from models.descriptor.config import DescriptorConfig
 from models.descriptor.matcher import DescriptorFeatures
 from models.descriptor.ncc import zncc_map
@@ -81,7 +83,7 @@ def test_synthetic_settings_are_validated():
         DescriptorTrainConfig(synthetic_frames=0)
     with pytest.raises(DescriptorTrainConfigError, match="synthetic_presets"):
         DescriptorTrainConfig(synthetic_presets="day")
-    with pytest.raises(ValueError, match="unknown preset 'fog'"):
+    with pytest.raises(ConfigError, match="unknown preset 'fog'"):
         render_scenes(("fog",), 1, 2, 0)
 
 

@@ -97,15 +97,27 @@ class CfogBackend:
         box = ((size - tw) / 2, (size - th) / 2, tw, th)
         return CfogTemplate(self.matcher.encode_template(work, box), modality)
 
+    def _describe(self, works: list[np.ndarray]) -> list[np.ndarray]:
+        """Dense features ``(C, H, W)`` of whole work-size crops of one modality."""
+        return [self.matcher.features(w) for w in works]
+
     def _search_all(self, template, works: list[np.ndarray], factors: tuple[float, ...] | None,
                     want: tuple[str, ...]) -> tuple[list, dict | None]:
-        """The dense match of ``template`` over each whole work-size crop, and the feature maps to show
-        (none for CFOG). ``factors`` is the pyramid of a backend that ``accepts_factors``."""
+        """The dense match of ``template`` over each whole work-size crop, and the feature maps to show.
+
+        With ``share_pyramid`` and the pyramid's ``factors`` (each crop's side relative to the reference
+        side, all crops centred alike) the features are computed on the crop nearest factor 1 only and
+        resampled for the others (:mod:`tracker.pyramid`)."""
         if self.share_pyramid and factors is not None and len(factors) == len(works) > 1:
-            feats = pyramid_from_reference(self.matcher.features, works, factors)
-            return [self.matcher.search_features(template.dense, f, 0, 0) for f in feats], None
-        return [self.matcher.search(template.dense, w, (0.0, 0.0, float(w.shape[1]), float(w.shape[0])))
-                for w in works], None
+            feats = pyramid_from_reference(lambda w: self._describe([w])[0], works, factors)
+        else:
+            feats = self._describe(works)
+        results = [self.matcher.search_features(template.dense, f, 0, 0) for f in feats]
+        return results, self._shown(template, feats, want)
+
+    def _shown(self, template, feats, want: tuple[str, ...]) -> dict | None:
+        """Feature maps for the application's feature view (none for CFOG)."""
+        return None
 
     def match(self, template, crops: np.ndarray, modality: str, want: tuple[str, ...] = (),
               factors: tuple[float, ...] | None = None) -> Response:

@@ -17,7 +17,6 @@ import numpy as np
 from models.descriptor.matcher import DescriptorMatcher
 from models.descriptor.network import DescriptorNet
 from tracker.classic_backend import CROSS_MODALITY, SAME_MODALITY, CfogBackend
-from tracker.pyramid import pyramid_from_reference
 
 
 HALF_SCALE_SIGMA = 0.5
@@ -26,8 +25,6 @@ HALF_SCALE_SIGMA = 0.5
 class DescriptorBackend(CfogBackend):
     has_box_head = False
     has_attention = False
-    #: ``match`` takes the pyramid's ``factors``: the network then runs on one crop, not on every scale.
-    accepts_factors = True
     #: The grid resampling biases the descriptor's broad peaks by 1.2 px on average (6.3 at worst); refined,
     #: 0.09 px, and fused SR rose on every real benchmark sequence and both development sets (docs/TRACKER.md).
     refine_peaks = True
@@ -51,20 +48,12 @@ class DescriptorBackend(CfogBackend):
                          matcher=DescriptorMatcher(net, device, sigma=sigma), share_pyramid=True)
         self.name = name
 
-    def _search_all(self, template, works: list[np.ndarray], factors: tuple[float, ...] | None,
-                    want: tuple[str, ...]) -> tuple[list, dict | None]:
-        """The network on the work crops, then CFOG's dense NCC on each.
+    def _describe(self, works: list[np.ndarray]) -> list[np.ndarray]:
+        """The network on the work crops, in one batch (the pyramid shares one pass: a third of the
+        network's work at 3 scales)."""
+        return list(self.matcher.descriptor.batch(works))
 
-        With the pyramid's ``factors`` (each crop's side relative to the reference side, all crops centred
-        alike) the descriptor is computed on the crop nearest factor 1 only and resampled for the others,
-        a third of the network's work at 3 scales: the scales differ by 3.75%, less than the descriptor's
-        own smoothing, and the tracking benchmark does not tell the two apart (docs/BENCHMARKS.md).
-        """
-        describe = self.matcher.descriptor
-        if not self.share_pyramid or factors is None or len(factors) != len(works) or len(works) == 1:
-            feats = describe.batch(works)
-        else:
-            feats = pyramid_from_reference(lambda w: describe.batch([w])[0], works, factors)
-        results = [self.matcher.search_features(template.dense, f, 0, 0) for f in feats]
-        shown = {"template.descriptor": template.dense.features, "search.descriptor": feats}
-        return results, (shown if "features" in want else None)
+    def _shown(self, template, feats, want: tuple[str, ...]) -> dict | None:
+        if "features" not in want:
+            return None
+        return {"template.descriptor": template.dense.features, "search.descriptor": np.stack(feats)}

@@ -4,7 +4,8 @@ The pyramid's crops all show the same centre, ``scale_step`` (3.75%) apart
 in size, and are resized to one work size. A dense descriptor of the middle
 crop, warped by each crop's relative factor, stands in for computing it on
 every crop: the scales differ by less than the descriptor's own smoothing.
-Both dense backends use it (``accepts_factors``).
+The dense backends can use it (``CfogBackend(share_pyramid=True)``); the
+learned descriptor does, CFOG does not (its sharper maps lose SR by it).
 """
 from __future__ import annotations
 

@@ -4,13 +4,13 @@ The loop finds its peak on the stride-8 grid that every backend reports,
 upsampled ×16. A dense matcher (CFOG, the learned descriptor) scores every
 work pixel and has to smooth its response to that grid's scale first
 (:mod:`tracker.classic_backend`), and a broad or lopsided peak then comes
-out a few pixels from where the dense response peaks: the learned
-descriptor's self-match of the first-frame template landed 1–3 px (up to
-9 px on one scene) from the box it was cut from, CFOG's within 0.2 px. Where
-the backend hands back its dense maps, the grid peak chosen by the loop (with
-its window and scale penalty) is moved to the maximum of the fused dense
-probability within one grid step, with a parabola through its neighbours for
-the sub-pixel part.
+out a few pixels from where the dense response peaks: tracking the first
+frame of each benchmark sequence to a copy shifted by (3, 2) px, the learned
+descriptor's grid peak was 1.22 px off on average (6.3 at worst), CFOG's
+0.65 px. Where the backend hands back its dense maps, the grid peak chosen by
+the loop (with its window and scale penalty) is moved to the maximum of the
+fused dense probability within one grid step, with a parabola through its
+neighbours for the sub-pixel part (then 0.09 and 0.11 px).
 """
 from __future__ import annotations
 

@@ -112,7 +112,8 @@ class DescriptorMatcher(DenseFeatureMatcher):
 
     def flops_per_query(self, template_modality: str) -> int:
         """Network FLOPs (``torch.utils.flop_counter``) of one reference query: a 48×48 template region and a
-        120×120 window, each with the margin, at every one of ``scales``. CFOG's fixed front end and the NCC (OpenCV) are not counted."""
+        120×120 window, each with the margin, at every one of ``scales``. CFOG's fixed front end and the NCC
+        (OpenCV) are not counted."""
         from torch.utils.flop_counter import FlopCounterMode
 
         net = self.descriptor.net

@@ -17,7 +17,6 @@ far from the benchmark's preset seeds (3–51) and its development seeds (101,
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -26,7 +25,8 @@ import numpy as np
 
 from core.geometry import context_size
 from evaluation.queries import search_window_around
-from training.sources import usable_events, valid_box
+from core.errors import ConfigError
+from training.sources import default_scene_factory, usable_events, valid_box
 
 MODALITIES = ("visible", "infrared")
 #: The tracker's crops: exemplar 127 px per context size, then its 0.5 work scale.
@@ -53,26 +53,22 @@ class SyntheticDraw:
 
 
 def render_scenes(presets: tuple[str, ...], n_scenes: int, n_frames: int, seed: int) -> list[list[SyntheticFrame]]:
-    """``n_scenes`` scenes (preset ``i % len``, seed ``seed + i``) of ``n_frames`` frames over each preset's
-    whole story; frames where the target is hard to see in either modality are dropped."""
-    from synth.scene import PRESETS, generate_scene
+    """``n_scenes`` scenes (preset ``i % len``, all but demo by default; seed ``seed + i``) of ``n_frames``
+    frames over each preset's whole story (:func:`training.sources.default_scene_factory`); frames where
+    the target is hard to see in either modality are dropped."""
+    from synth.scene import PRESETS
 
-    names = list(presets) or sorted(p for p in PRESETS if p != "demo")
-    unknown = [p for p in names if p not in PRESETS]
-    if unknown:
-        raise ValueError(f"synthetic_presets: unknown preset '{unknown[0]}' (known: {', '.join(sorted(PRESETS))})")
+    factory = default_scene_factory(tuple(presets) or tuple(sorted(p for p in PRESETS if p != "demo")),
+                                    seed, n_frames)
+    pad = lambda im: cv2.copyMakeBorder(im, PAD, PAD, PAD, PAD, cv2.BORDER_REFLECT_101)  # noqa: E731
     scenes = []
     for i in range(n_scenes):
-        base = PRESETS[names[i % len(names)]]
-        fps = min(base.fps, max(1.0, n_frames / base.duration))
-        spec = dataclasses.replace(base, seed=seed + i, frames=n_frames, fps=fps, motion_blur=False)
         frames = []
-        for item in generate_scene(spec):
+        for item in factory(i):
             vis, ir = item.frame.visible, item.frame.infrared
             if not (valid_box(item.box_visible, vis) and valid_box(item.box_infrared, ir)
                     and usable_events(getattr(item, "events", None))):
                 continue
-            pad = lambda im: cv2.copyMakeBorder(im, PAD, PAD, PAD, PAD, cv2.BORDER_REFLECT_101)  # noqa: E731
             frames.append(SyntheticFrame({"visible": pad(vis), "infrared": pad(ir)},
                                          {"visible": tuple(float(v) for v in item.box_visible),
                                           "infrared": tuple(float(v) for v in item.box_infrared)},
@@ -80,7 +76,7 @@ def render_scenes(presets: tuple[str, ...], n_scenes: int, n_frames: int, seed: 
         if len(frames) >= 2:
             scenes.append(frames)
     if not scenes:
-        raise ValueError("synthetic scenes: no scene has two frames with the target visible in both modalities")
+        raise ConfigError("synthetic scenes: no scene has two frames with the target visible in both modalities")
     return scenes
 
 
