@@ -5,6 +5,8 @@ cross-correlation, so the tracking loop can be tested without weights.
 """
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 
@@ -19,6 +21,7 @@ class NccBackend:
 
     def __init__(self, gain: float = 8.0, bias: float = -4.0) -> None:
         self.calls = 0
+        self._lock = threading.Lock()  # fused mode calls match from two threads (parallel_modalities)
         self.gain, self.bias = gain, bias  # NCC in [-1, 1] -> logits
 
     @staticmethod
@@ -31,7 +34,8 @@ class NccBackend:
         return cv2.resize(g[32:96, 32:96], (8, 8), interpolation=cv2.INTER_AREA)
 
     def match(self, template, crops, modality, want=()):
-        self.calls += 1
+        with self._lock:
+            self.calls += 1
         out = []
         for crop in crops:
             g = cv2.resize(self._grey(crop).astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA)

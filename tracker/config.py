@@ -71,6 +71,8 @@ class TrackerConfig:
     # (tracker/refine.py): "on", "off", or "auto" = where the backend asks for it (``refine_peaks``: the
     # learned descriptor, whose broad peaks the grid resampling biases; not CFOG, which lost SR by it).
     peak_refine: str = "auto"
+    # Fused mode: search the two modalities at once, the second on a worker thread (same results).
+    parallel_modalities: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
     blank_std: float = 2.0
     saturated_fraction: float = 0.9

@@ -10,6 +10,7 @@ declare the target lost and re-detect it.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,17 @@ from tracker.motion import VelocityModel
 from tracker import response as R
 from tracker.refine import refine_point
 from tracker.result import TrackResult
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One worker thread shared by every tracker of the process (the second modality's search)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heterotrack-modality")
+    return _POOL
 
 
 def _other(modality: str) -> str:
@@ -198,16 +210,19 @@ class Tracker:
             return self._scan(frames, usable, health, side, t0)
         factors = cfg.scale_factors
         predicted = st.center + st.motion.step(st.size)
-        responses: dict[str, Response] = {}
-        t_crop = t_net = 0.0
-        for m in usable:
+        sides = [side * f for f in factors]
+
+        def search(m: str) -> tuple[Response, float, float]:
             tc = time.perf_counter()
-            crops = self._search_crops(frames.get(m), m, tuple(predicted), [side * f for f in factors])
+            crops = self._search_crops(frames.get(m), m, tuple(predicted), sides)
             tn = time.perf_counter()
-            responses[m] = self.backend.match(st.templates[m][0], crops, m, want, **self._pyramid(factors))
-            t_crop += tn - tc
-            t_net += time.perf_counter() - tn
-        timings["crop_ms"], timings["match_ms"] = 1e3 * t_crop, 1e3 * t_net
+            r = self.backend.match(st.templates[m][0], crops, m, want, **self._pyramid(factors))
+            return r, tn - tc, time.perf_counter() - tn
+
+        done = self._each_modality(search, usable)
+        responses: dict[str, Response] = {m: d[0] for m, d in done.items()}
+        timings["crop_ms"] = 1e3 * sum(d[1] for d in done.values())
+        timings["match_ms"] = 1e3 * sum(d[2] for d in done.values())
         tp = time.perf_counter()
         probs = {m: R.sigmoid(r.score) for m, r in responses.items()}
         weights = self._weights(probs)
@@ -237,6 +252,15 @@ class Tracker:
         )
 
     # -------------------------------------------------------------- helpers
+    def _each_modality(self, work, modalities: list[str]) -> dict[str, Any]:
+        """``{m: work(m)}``; with ``parallel_modalities`` and two modalities, the second runs on a worker
+        thread (the crops, OpenCV and torch release the GIL, so the two searches overlap on two cores)."""
+        if not self.config.parallel_modalities or len(modalities) < 2:
+            return {m: work(m) for m in modalities}
+        futures = {m: _pool().submit(work, m) for m in modalities[1:]}
+        first = work(modalities[0])
+        return {modalities[0]: first, **{m: f.result() for m, f in futures.items()}}
+
     def _search_crops(self, image: np.ndarray, modality: str, center: tuple[float, float],
                       sides: list[float]) -> np.ndarray:
         cfg = self.config
@@ -386,11 +410,15 @@ class Tracker:
             first = (st.scan_cursor * n) % len(rest)
             centres = [centres[0]] + [rest[(first + k) % len(rest)] for k in range(n)]
         st.scan_cursor += 1
-        probs, responses = {}, {}
-        for m in usable:
+
+        def search(m: str) -> Response:
             crops = np.concatenate([self._search_crops(frames.get(m), m, c, [side]) for c in centres])
-            responses[m] = r = self.backend.match(st.templates[m][0], crops, m)
-            probs[m], geometry = R.sigmoid(r.score), (r.origin, r.stride)
+            return self.backend.match(st.templates[m][0], crops, m)
+
+        responses = self._each_modality(search, usable)
+        probs = {m: R.sigmoid(r.score) for m, r in responses.items()}
+        r = next(iter(responses.values()))
+        geometry = (r.origin, r.stride)
         weights = self._weights(probs)
         fused = sum(weights[m] * probs[m] for m in probs)
         tile = int(np.argmax(fused.reshape(len(fused), -1).max(axis=1)))
