@@ -40,6 +40,10 @@ class TrackerConfig:
     # after ``lost_patience`` weak frames in a row the tracker is ``lost``.
     lost_threshold: float = 0.25
     lost_patience: int = 3
+    # A frame is also weak when its confidence falls below ``relative_weak`` times the median confidence of
+    # the latest 15 tracking frames (0 = off): an occluded target's look-alike seldom scores as the target
+    # did, so the tracker coasts and re-detects instead of following it (docs/TRACKER.md).
+    relative_weak: float = 0.7
     reacquire_threshold: float = 0.45
     # While lost the search area grows by this factor per frame up to ``max_search_growth``,
     # then the whole frame is scanned.
@@ -90,7 +94,7 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay"):
+        for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay", "relative_weak"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")

@@ -10,6 +10,7 @@ declare the target lost and re-detect it.
 from __future__ import annotations
 
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,8 @@ class TrackState:
     frame: int = 0
     scan_cursor: int = 0
     motion: VelocityModel = field(default_factory=VelocityModel)
+    # Confidences of the latest tracking (not weak) frames, for ``relative_weak``.
+    recent: deque = field(default_factory=lambda: deque(maxlen=15))
 
     @property
     def box(self) -> np.ndarray:
@@ -329,7 +332,7 @@ class Tracker:
 
         (While lost, :meth:`_scan` updates the state instead.)"""
         cfg, st = self.config, self.state
-        weak = confidence < cfg.lost_threshold
+        weak = confidence < self._weak_threshold()
         previous = st.center.copy()
         if weak and cfg.coast_weak:
             st.center = predicted.copy()
@@ -349,7 +352,16 @@ class Tracker:
             return "weak"
         st.motion.observe(st.center - previous)
         st.weak_frames = 0
+        st.recent.append(confidence)
         return "tracking"
+
+    def _weak_threshold(self) -> float:
+        """``lost_threshold``, raised to ``relative_weak`` times the median confidence of the latest
+        tracking frames once there are a few of them (a sudden drop is an occlusion or a switch)."""
+        cfg, st = self.config, self.state
+        if cfg.relative_weak <= 0 or len(st.recent) < 5:
+            return cfg.lost_threshold
+        return max(cfg.lost_threshold, cfg.relative_weak * float(np.median(st.recent)))
 
     def _coast(self) -> None:
         """A frame where the target is not seen: move it along its predicted path."""
