@@ -70,7 +70,7 @@ class TrackerConfig:
     # While lost, at most ``scan_tiles`` search crops per modality and frame (the one nearest the
     # prediction every frame, the others in turn over the following frames), so a lost frame costs about
     # what a tracking frame costs; 0 scans every tile of the region each frame.
-    scan_tiles: int = 6
+    scan_tiles: int = 3
     # Move the grid peak to the maximum of the matcher's own dense response within one grid step
     # (tracker/refine.py): "on", "off", or "auto" = where the backend asks for it (``refine_peaks``: the
     # learned descriptor, whose broad peaks the grid resampling biases; not CFOG, which lost SR by it).
