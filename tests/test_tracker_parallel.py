@@ -79,3 +79,34 @@ def test_lost_scan_also_splits_the_modalities():
     result = tracker.update(frames[1])
     assert result.state in ("lost", "redetected")
     assert all(t.startswith("heterotrack-modality") for t in backend.threads["infrared"])
+
+
+def test_a_tracker_run_on_the_worker_thread_itself_searches_in_turn():
+    """A tracker driven from the shared worker (a nested use) must not wait for that same worker."""
+    from tracker.tracker import _pool
+
+    frames, gt = moving_target_scene(n=4)
+    backend = _ThreadRecorder()
+
+    def run():
+        tracker = Tracker(backend, TrackerConfig(parallel_modalities=True))
+        tracker.init(frames[0], gt[0], "visible")
+        return [tracker.update(f).state for f in frames[1:]]
+
+    states = _pool().submit(run).result(timeout=60)
+    assert states == ["tracking"] * 3
+    assert len(backend.threads["visible"] | backend.threads["infrared"]) == 1  # both on the worker
+
+
+def test_an_error_in_the_worker_reaches_the_caller():
+    class Failing(NccBackend):
+        def match(self, template, crops, modality, want=()):
+            if modality == "infrared":
+                raise RuntimeError("infrared backend failed")
+            return super().match(template, crops, modality, want)
+
+    frames, gt = moving_target_scene(n=3)
+    tracker = Tracker(Failing(), TrackerConfig(parallel_modalities=True, auto_align=False))
+    tracker.init(frames[0], gt[0], "visible")
+    with pytest.raises(RuntimeError, match="infrared backend failed"):
+        tracker.update(frames[1])

@@ -9,6 +9,7 @@ declare the target lost and re-detect it.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -32,13 +33,14 @@ from tracker.result import TrackResult
 
 
 _POOL: ThreadPoolExecutor | None = None
+_WORKER = "heterotrack-modality"
 
 
 def _pool() -> ThreadPoolExecutor:
     """One worker thread shared by every tracker of the process (the second modality's search)."""
     global _POOL
     if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heterotrack-modality")
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER)
     return _POOL
 
 
@@ -258,7 +260,8 @@ class Tracker:
     def _each_modality(self, work, modalities: list[str]) -> dict[str, Any]:
         """``{m: work(m)}``; with ``parallel_modalities`` and two modalities, the second runs on a worker
         thread (the crops, OpenCV and torch release the GIL, so the two searches overlap on two cores)."""
-        if not self.config.parallel_modalities or len(modalities) < 2:
+        if (not self.config.parallel_modalities or len(modalities) < 2
+                or threading.current_thread().name.startswith(_WORKER)):  # never wait on the worker from itself
             return {m: work(m) for m in modalities}
         futures = {m: _pool().submit(work, m) for m in modalities[1:]}
         first = work(modalities[0])
