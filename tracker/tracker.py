@@ -34,6 +34,8 @@ from tracker.result import TrackResult
 
 _POOL: ThreadPoolExecutor | None = None
 _WORKER = "heterotrack-modality"
+#: How many of the latest tracking frames' confidences ``relative_weak`` takes the median of.
+RECENT_FRAMES = 15
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -66,7 +68,7 @@ class TrackState:
     scan_cursor: int = 0
     motion: VelocityModel = field(default_factory=VelocityModel)
     # Confidences of the latest tracking (not weak) frames, for ``relative_weak``.
-    recent: deque = field(default_factory=lambda: deque(maxlen=15))
+    recent: deque = field(default_factory=lambda: deque(maxlen=RECENT_FRAMES))
 
     @property
     def box(self) -> np.ndarray:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from core.errors import ConfigError
 from core.geometry import context_size
 from evaluation.queries import search_window_around
-from core.errors import ConfigError
 from training.sources import default_scene_factory, usable_events, valid_box
 
 MODALITIES = ("visible", "infrared")
