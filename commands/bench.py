@@ -16,6 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   heterotrack bench --classic --modes fused --opencv --real-count 0 --synthetic-seeds 101 202 \
       --out-dir out/bench-dev --set window_influence=0.176 --tag dev
                                                       tune the loop on seeds the benchmark does not use
+  heterotrack bench --modes fused cross --opencv --synthetic --real-split assets/splits/roadscene_train.txt \
+      --real-count 16 --out-dir out/bench-devreal --tag devreal
+                                                      real sequences from training pairs, for the same purpose
 """
     parser.add_argument("--out-dir", default="out/bench", help="sequence cache and results (default: out/bench)")
     parser.add_argument("--report-dir", default="docs/benchmarks", help="where bench_DATE.md/.json go")
@@ -31,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override a TrackerConfig field for our modes (repeatable)")
     parser.add_argument("--real-count", type=int, default=12, help="RoadScene validation sequences (0: none)")
+    parser.add_argument("--real-split", default="assets/splits/roadscene_val.txt", metavar="FILE",
+                        help="the pair list the real sequences are made from, its first --real-count names "
+                             "(default: the validation list; assets/splits/roadscene_train.txt gives a dev set "
+                             "the benchmark never sees)")
     parser.add_argument("--real-frames", type=int, default=100)
     parser.add_argument("--pairs", default="../shared/data/roadscene", help="RoadScene pairs folder")
     parser.add_argument("--quick", action="store_true", help="a small run for a smoke check")
@@ -49,9 +56,14 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     except ImportError:
         pass
+    if args.real_count > 0 and not Path(args.real_split).is_file():
+        from core.errors import InputError
+
+        raise InputError(f"--real-split: no pair list {args.real_split}")
     synthetic = tuple(args.synthetic) if args.synthetic is not None else SYNTHETIC_PRESETS
     cfg = BenchConfig(out_dir=Path(args.out_dir), synthetic=synthetic, synthetic_frames=args.synthetic_frames,
-                      real_pairs=Path(args.pairs), real_count=args.real_count, real_frames=args.real_frames,
+                      real_pairs=Path(args.pairs), real_count=args.real_count,
+                      real_split=Path(args.real_split), real_frames=args.real_frames,
                       modes=tuple(args.modes), opencv=tuple(args.opencv),
                       weights=Path(args.weights) if args.weights else None, classic=args.classic,
                       synthetic_seeds=tuple(args.synthetic_seeds) if args.synthetic_seeds else None,

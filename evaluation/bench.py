@@ -277,7 +277,8 @@ def write_report(report: dict, json_path: Path, md_path: Path, command: str) -> 
             f"Machine: {report['machine']}. Backend of our modes: {report['backend']}.",
             "Tracker settings of our modes: " + _settings(report.get("tracker_config", {})) + ".",
             f"Sequences: synthetic {', '.join(seqs.get('synthetic', [])) or '—'}; "
-            f"real (RoadScene validation pairs) {len(seqs.get('real', []))}.",
+            f"real (RoadScene pairs of {report.get('config', {}).get('real_split') or 'no list'}) "
+            f"{len(seqs.get('real', []))}.",
             "SR = success AUC, PR = precision at 20 px (RGB-T convention, see evaluation/tracking_metrics.py). "
             "fps = tracker init/update calls only, frames already decoded; 'fps WxH' counts the update calls "
             "on frames of that size "

@@ -41,9 +41,14 @@ class TrackerConfig:
     lost_threshold: float = 0.25
     lost_patience: int = 3
     # A frame is also weak when its confidence falls below ``relative_weak`` times the median confidence of
-    # the latest 15 tracking frames (0 = off): an occluded target's look-alike seldom scores as the target
-    # did, so the tracker coasts and re-detects instead of following it (docs/TRACKER.md).
+    # the latest ``relative_window`` tracking frames (0 = off): an occluded target's look-alike seldom scores
+    # as the target did, so the tracker coasts and re-detects instead of following it (docs/TRACKER.md).
     relative_weak: float = 0.7
+    relative_window: int = 15
+    # A heterologous template (cross mode, or fused without a usable second image at init) can score well
+    # below ``lost_threshold`` on the very target it was cut for: ``init`` measures that score on the init
+    # frame, and frames are weak only below ``reference_weak`` times it where that is the lower bar (0 = off).
+    reference_weak: float = 0.5
     reacquire_threshold: float = 0.45
     # While lost the search area grows by this factor per frame up to ``max_search_growth``,
     # then the whole frame is scanned.
@@ -71,10 +76,16 @@ class TrackerConfig:
     # prediction every frame, the others in turn over the following frames), so a lost frame costs about
     # what a tracking frame costs; 0 scans every tile of the region each frame.
     scan_tiles: int = 3
+    # ... and the tile nearest the prediction is also searched at these factors of the target's size (1 is
+    # always searched; () = the last size only).
+    scan_scales: tuple[float, ...] = (0.8, 1.25)
     # Move the grid peak to the maximum of the matcher's own dense response within one grid step
     # (tracker/refine.py): "on", "off", or "auto" = where the backend asks for it (``refine_peaks``: the
     # learned descriptor, whose broad peaks the grid resampling biases; not CFOG, which lost SR by it).
     peak_refine: str = "auto"
+    # Score only the placements that put the target's centre inside the image (a crop's mean padding has an
+    # artificial edge that a weak template can match; docs/TRACKER.md, "Out-of-image peaks").
+    mask_outside: bool = True
     # Fused mode: search the two modalities at once, the second on a worker thread (same results).
     parallel_modalities: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
@@ -94,13 +105,18 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay", "relative_weak"):
+        for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay", "relative_weak",
+                     "reference_weak"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
         for name in ("velocity_max_step", "align_min_shift", "align_cycle_tolerance"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
+        if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):
+            raise ConfigError(f"TrackerConfig.scan_scales: factors must be within [0.2, 5], got {self.scan_scales}")
+        if self.relative_window < 1:
+            raise ConfigError(f"TrackerConfig.relative_window: must be >= 1, got {self.relative_window}")
         if self.response_up < 1 or self.total_stride < 1:
             raise ConfigError("TrackerConfig.response_up and total_stride must be positive")
 

@@ -34,8 +34,6 @@ from tracker.result import TrackResult
 
 _POOL: ThreadPoolExecutor | None = None
 _WORKER = "heterotrack-modality"
-#: How many of the latest tracking frames' confidences ``relative_weak`` takes the median of.
-RECENT_FRAMES = 15
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -68,7 +66,10 @@ class TrackState:
     scan_cursor: int = 0
     motion: VelocityModel = field(default_factory=VelocityModel)
     # Confidences of the latest tracking (not weak) frames, for ``relative_weak``.
-    recent: deque = field(default_factory=lambda: deque(maxlen=RECENT_FRAMES))
+    recent: deque = field(default_factory=lambda: deque(maxlen=15))
+    # What a heterologous template scored on the init frame at the known position (``reference_weak``);
+    # None when every template is homologous.
+    reference: float | None = None
 
     @property
     def box(self) -> np.ndarray:
@@ -108,7 +109,8 @@ class Tracker:
         self.alignment = None
         state = TrackState(center=ref[:2] + ref[2:] / 2, size=ref[2:].copy(), init_size=ref[2:].copy(),
                            image_size=ref_size,
-                           motion=VelocityModel(cfg.velocity_lr, cfg.velocity_decay, cfg.velocity_max_step))
+                           motion=VelocityModel(cfg.velocity_lr, cfg.velocity_decay, cfg.velocity_max_step),
+                           recent=deque(maxlen=cfg.relative_window))
         encoded = {}
         for m in MODALITIES:
             img = frames.get(m)
@@ -132,7 +134,29 @@ class Tracker:
         else:  # fused: own template where possible, the other modality's (heterologous) otherwise
             state.templates = {m: (encoded[m], m) if m in encoded else (encoded[modality], modality)
                                for m in MODALITIES}
+        state.reference = self._reference_confidence(frames, state, usable=set(encoded))
         self.state = state
+
+    def _reference_confidence(self, frames: FramePair, state: TrackState, usable: set[str]) -> float | None:
+        """The lowest confidence a heterologous template (one searched for in the other modality) scores on
+        the init frame, at the box it was cut from: the best match that template can be expected to give.
+
+        A homologous template finds itself there at a confidence near 1, so only heterologous ones are
+        measured; None when there are none (or their search image is unusable)."""
+        cfg = self.config
+        side = context_size(*state.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        found = []
+        for m, (template, source) in state.templates.items():
+            image = frames.get(m)
+            if source == m or m not in usable:  # (the health monitor has seen this frame: ask it again and
+                continue                        # it calls the frame frozen)
+            r = self.backend.match(template, self._search_crops(image, m, tuple(state.center), [side]), m)
+            probs = R.sigmoid(r.score[0])
+            # the cells within one stride of the centre: the known position, give or take the grid
+            near = np.abs(r.origin + r.stride * np.arange(probs.shape[1]) - cfg.instance_size / 2) <= r.stride
+            rows = np.abs(r.origin + r.stride * np.arange(probs.shape[0]) - cfg.instance_size / 2) <= r.stride
+            found.append(float(probs[np.ix_(rows, near)].max()))
+        return min(found) if found else None
 
     def _align(self, frames: FramePair, state: TrackState, template: Any, modality: str) -> bool:
         """Correct the mapping of unaligned streams by the target's offset between them; return whether it did.
@@ -231,12 +255,13 @@ class Tracker:
         timings["crop_ms"] = 1e3 * sum(d[1] for d in done.values())
         timings["match_ms"] = 1e3 * sum(d[2] for d in done.values())
         tp = time.perf_counter()
-        probs = {m: R.sigmoid(r.score) for m, r in responses.items()}
+        ref = next(iter(responses.values()))
+        inside = self._inside([tuple(predicted)] * len(sides), sides, ref)
+        probs = {m: R.sigmoid(r.score) * inside for m, r in responses.items()}
         weights = self._weights(probs)
         fused = sum(weights[m] * probs[m] for m in probs)
         confidence = float(fused.max())
         best, windowed, (row, col) = self._locate(fused, lost=st.lost)
-        ref = next(iter(responses.values()))
         cell_x = R.upsampled_to_cell(col, cfg.response_up)
         cell_y = R.upsampled_to_cell(row, cfg.response_up)
         crop_scale = side * factors[best] / cfg.instance_size  # reference px per crop px
@@ -277,6 +302,24 @@ class Tracker:
         mean = cv2.mean(image)  # per channel; several times faster than numpy's mean on a full frame
         pad = np.array(mean[:image.shape[2]]) if image.ndim == 3 else float(mean[0])
         return np.stack([crop_resize(image, c, s * k, cfg.instance_size, pad_value=pad) for s in sides])
+
+    def _inside(self, centres: list[tuple[float, float]], sides: list[float], r: Response) -> np.ndarray | float:
+        """``(S, H, W)`` 1 where crop ``s``'s cell puts the target's centre inside the image, else 0 (1.0 with
+        ``mask_outside`` off). A crop that overhangs the frame is mean-padded, and the padding's edge is a strong
+        artificial structure a weak (heterologous) template can lock on to; the tracker clamps its centre to
+        the image anyway, so a peak out there can only be that artefact."""
+        cfg, st = self.config, self.state
+        if not cfg.mask_outside:
+            return 1.0
+        _, h, w = r.score.shape
+        w_img, h_img = st.image_size
+        offset_x = (r.origin + r.stride * np.arange(w) - cfg.instance_size / 2) / cfg.instance_size
+        offset_y = (r.origin + r.stride * np.arange(h) - cfg.instance_size / 2) / cfg.instance_size
+        mask = np.empty((len(centres), h, w), np.float32)
+        for k, ((cx, cy), side) in enumerate(zip(centres, sides)):
+            xs, ys = cx + side * offset_x, cy + side * offset_y
+            mask[k] = np.outer((ys >= 0) & (ys <= h_img), (xs >= 0) & (xs <= w_img))
+        return mask
 
     def _weights(self, probs: dict[str, np.ndarray]) -> dict[str, float]:
         cfg = self.config
@@ -361,12 +404,16 @@ class Tracker:
         return "tracking"
 
     def _weak_threshold(self) -> float:
-        """``lost_threshold``, raised to ``relative_weak`` times the median confidence of the latest
+        """``lost_threshold`` (lowered to ``reference_weak`` times a heterologous template's init-frame
+        confidence where that is lower), raised to ``relative_weak`` times the median confidence of the latest
         tracking frames once there are a few of them (a sudden drop is an occlusion or a switch)."""
         cfg, st = self.config, self.state
-        if cfg.relative_weak <= 0 or len(st.recent) < 5:
-            return cfg.lost_threshold
-        return max(cfg.lost_threshold, cfg.relative_weak * float(np.median(st.recent)))
+        floor = cfg.lost_threshold
+        if st.reference is not None and cfg.reference_weak > 0:
+            floor = min(floor, cfg.reference_weak * st.reference)
+        if cfg.relative_weak <= 0 or len(st.recent) < min(5, cfg.relative_window):
+            return floor
+        return max(floor, cfg.relative_weak * float(np.median(st.recent)))
 
     def _coast(self) -> None:
         """A frame where the target is not seen: move it along its predicted path."""
@@ -420,32 +467,41 @@ class Tracker:
             return np.linspace(lo + side / 2, hi - side / 2, int(np.ceil((hi - lo - side) / step)) + 1)
 
         centres = [(float(x), float(y)) for y in centres_along(y0, y1) for x in centres_along(x0, x1)]
+        centres.sort(key=lambda c: (c[0] - st.center[0]) ** 2 + (c[1] - st.center[1]) ** 2)
         if 0 < cfg.scan_tiles < len(centres):
             # A real-time budget: the tile nearest the prediction on every frame, the others in turn.
-            centres.sort(key=lambda c: (c[0] - st.center[0]) ** 2 + (c[1] - st.center[1]) ** 2)
             rest, n = centres[1:], cfg.scan_tiles - 1
             first = (st.scan_cursor * n) % len(rest)
             centres = [centres[0]] + [rest[(first + k) % len(rest)] for k in range(n)]
         st.scan_cursor += 1
+        # The nearest tile is also searched at the ``scan_scales`` factors: a target that changed size while
+        # it was not followed is found at its new size where it was last seen.
+        sides = [side] * len(centres)
+        extra = [f for f in cfg.scan_scales if f != 1.0]
+        centres, sides = centres + [centres[0]] * len(extra), sides + [side * f for f in extra]
 
         def search(m: str) -> Response:
-            crops = np.concatenate([self._search_crops(frames.get(m), m, c, [side]) for c in centres])
+            crops = np.concatenate([self._search_crops(frames.get(m), m, c, [s]) for c, s in zip(centres, sides)])
             return self.backend.match(st.templates[m][0], crops, m)
 
         responses = self._each_modality(search, usable)
-        probs = {m: R.sigmoid(r.score) for m, r in responses.items()}
         r = next(iter(responses.values()))
+        inside = self._inside(centres, sides, r)
+        probs = {m: R.sigmoid(r.score) * inside for m, r in responses.items()}
         geometry = (r.origin, r.stride)
         weights = self._weights(probs)
         fused = sum(weights[m] * probs[m] for m in probs)
-        tile = int(np.argmax(fused.reshape(len(fused), -1).max(axis=1)))
+        peaks = fused.reshape(len(fused), -1).max(axis=1)
+        peaks[len(peaks) - len(extra):] *= cfg.scale_penalty  # as in tracking: a change of size must earn it
+        tile = int(np.argmax(peaks))
         confidence = float(fused[tile].max())
         i, j = R.peak(fused[tile])
         origin, stride = geometry
         point = self._refined(responses, weights, tile, np.array([origin + stride * j, origin + stride * i]))
         point = point - cfg.instance_size / 2
         if confidence >= cfg.reacquire_threshold:
-            st.center = np.array(centres[tile]) + point * side / cfg.instance_size
+            st.center = np.array(centres[tile]) + point * sides[tile] / cfg.instance_size
+            st.size = st.size * (sides[tile] / side)
             st.lost, st.growth, st.weak_frames, st.frames_lost, st.scan_cursor = False, 1.0, 0, 0, 0
             self._clamp()
             state = "redetected"

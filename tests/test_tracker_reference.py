@@ -1,0 +1,70 @@
+"""``reference_weak``: a heterologous template is judged against what it scored on the init frame."""
+import cv2
+import numpy as np
+import pytest
+
+from core.errors import ConfigError
+from core.geometry import iou
+from streams.frames import FramePair
+from tests.tracker_doubles import NccBackend, moving_target_scene
+from tracker.config import TrackerConfig
+from tracker.tracker import Tracker
+
+
+def _same_polarity(n=30):
+    """The moving-target scene with an IR image of the same polarity, so the test matcher can match across
+    the modalities (the scene's own IR is inverted); a slow target, as the weak matcher's score falls fast off
+    the peak."""
+    frames, gt = moving_target_scene(n=n, velocity=(1.0, 0.5))
+    out = [FramePair(f.index, f.visible, cv2.cvtColor(f.visible, cv2.COLOR_RGB2GRAY), f.t_visible, f.t_infrared)
+           for f in frames]
+    return out, gt
+
+
+def _weak_matcher():
+    return NccBackend(gain=3.0, bias=-4.5)  # the target scores about 0.17, under lost_threshold (0.25)
+
+
+def test_only_heterologous_templates_are_measured():
+    frames, gt = _same_polarity(n=2)
+    for mode in ("visible", "infrared", "fused"):
+        tracker = Tracker(NccBackend(), TrackerConfig(mode=mode))
+        tracker.init(frames[0], gt[0], "visible")
+        assert tracker.state.reference is None, mode
+    cross = Tracker(NccBackend(), TrackerConfig(mode="cross"))
+    cross.init(frames[0], gt[0], "visible")
+    assert 0.9 < cross.state.reference <= 1.0  # the test matcher finds the target on the init frame
+    fused = Tracker(NccBackend(), TrackerConfig(mode="fused"))  # no usable IR at init: the visible template
+    blank = FramePair(0, frames[0].visible, np.zeros_like(frames[0].infrared), 0.0, 0.0)  # serves both
+    fused.init(blank, gt[0], "visible")
+    assert fused.state.templates["infrared"][1] == "visible"
+    assert fused.state.reference is None  # its search image was unusable, so nothing was measured
+
+
+def test_a_weak_heterologous_match_keeps_tracking():
+    frames, gt = _same_polarity()
+    runs = {}
+    for reference_weak in (0.5, 0.0):
+        tracker = Tracker(_weak_matcher(), TrackerConfig(mode="cross", reference_weak=reference_weak))
+        tracker.init(frames[0], gt[0], "visible")
+        assert tracker.state.reference < TrackerConfig().lost_threshold
+        runs[reference_weak] = [tracker.update(f) for f in frames[1:]]
+    on = runs[0.5]
+    assert all(r.state == "tracking" for r in on), [r.state for r in on]
+    assert iou(np.array([r.box for r in on]), gt[1:]).min() > 0.7
+    assert "lost" in [r.state for r in runs[0.0]]  # the absolute threshold alone calls it lost
+
+
+def test_the_threshold_is_the_lower_of_the_two():
+    frames, gt = _same_polarity(n=2)
+    tracker = Tracker(_weak_matcher(), TrackerConfig(mode="cross", reference_weak=0.5, relative_weak=0.0))
+    tracker.init(frames[0], gt[0], "visible")
+    assert tracker._weak_threshold() == pytest.approx(0.5 * tracker.state.reference)
+    strong = Tracker(NccBackend(), TrackerConfig(mode="cross", reference_weak=0.5, relative_weak=0.0))
+    strong.init(frames[0], gt[0], "visible")
+    assert strong._weak_threshold() == TrackerConfig().lost_threshold  # half of ~0.98 is above 0.25
+
+
+def test_reference_weak_is_validated():
+    with pytest.raises(ConfigError, match="reference_weak"):
+        TrackerConfig(reference_weak=-0.1)
