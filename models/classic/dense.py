@@ -36,17 +36,24 @@ class DenseTemplate:
 class DenseFeatureMatcher:
     """Template matcher over the dense features ``features`` (see the module docstring)."""
 
-    def __init__(self, name: str, features: FeatureFn, margin: int, subpixel: bool = True):
+    def __init__(self, name: str, features: FeatureFn, margin: int, subpixel: bool = True, bucket: int = 1):
+        """``bucket`` > 1 widens each region the features are computed on, inside the image, to a multiple of
+        that many pixels: the extra pixels lie beyond the margin, so the features used are the same, and the
+        region shapes repeat from query to query (a network's CPU kernels are prepared once per shape)."""
         self.name = name
         self.features = features
         self.margin = int(margin)
         self.subpixel = subpixel
+        self.bucket = int(bucket)
 
     def _region_features(self, image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         h_img, w_img = image.shape[:2]
         m = self.margin
         ex0, ey0 = max(x0 - m, 0), max(y0 - m, 0)
         ex1, ey1 = min(x1 + m, w_img), min(y1 + m, h_img)
+        if self.bucket > 1:
+            ex0, ex1 = _bucketed(ex0, ex1, self.bucket, w_img)
+            ey0, ey1 = _bucketed(ey0, ey1, self.bucket, h_img)
         feats = self.features(np.ascontiguousarray(image[ey0:ey1, ex0:ex1]))
         return np.ascontiguousarray(feats[:, y0 - ey0: y1 - ey0, x0 - ex0: x1 - ex0], dtype=np.float32)
 
@@ -96,6 +103,16 @@ class DenseFeatureMatcher:
               search_image: np.ndarray, search_window: Box) -> MatchResult:
         """Encode the template and search for it in one call."""
         return self.search(self.encode_template(template_image, template_box), search_image, search_window)
+
+
+def _bucketed(a: int, b: int, step: int, limit: int) -> tuple[int, int]:
+    """``[a, b)`` widened inside ``[0, limit)`` to the next multiple of ``step`` pixels (to the right first, then
+    to the left); unchanged where the image is too small for that."""
+    need = -(-(b - a) // step) * step
+    if need > limit:
+        return a, b
+    b = min(a + need, limit)
+    return b - need, b
 
 
 def _grow(a: int, b: int, need: int, limit: int) -> tuple[int, int]:

@@ -51,8 +51,7 @@ class DescriptorFeatures:
             t = torch.from_numpy(np.stack([i[k] for i in inputs])).to(self.device)
             return t.contiguous(memory_format=torch.channels_last)
 
-        with torch.inference_mode():
-            out = self.net(tensor(0), tensor(1), modality_of(regions[0]))
+        out = self.net.infer(tensor(0), tensor(1), modality_of(regions[0]))
         return np.ascontiguousarray(out.float().cpu().numpy())
 
 
@@ -64,13 +63,17 @@ class DescriptorMatcher(DenseFeatureMatcher):
     target with more context and votes against look-alike details; see docs/DESCRIPTOR.md).
     """
 
+    #: Regions are widened to multiples of this many pixels (``DenseFeatureMatcher``'s ``bucket``): with
+    #: repeating shapes a query skips most of oneDNN's per-shape set-up (docs/BENCHMARKS.md, seventh session).
+    BUCKET = 16
+
     def __init__(self, net: DescriptorNet, device: str = "cpu", name: str = "model", sigma: float | None = None,
                  scales: tuple[float, ...] = (1.0,)):
         self.descriptor = DescriptorFeatures(net, device, sigma)
         if not scales or scales[0] != 1.0 or any(not 0.1 <= k <= 1.0 for k in scales):
             raise ValueError(f"scales: expected 1.0 first, then factors in [0.1, 1], got {scales!r}")
         self.scales = tuple(float(k) for k in scales)
-        super().__init__(name, self.descriptor, margin=self.descriptor.margin)
+        super().__init__(name, self.descriptor, margin=self.descriptor.margin, bucket=self.BUCKET)
 
     def match(self, template_image: np.ndarray, template_box: Box,
               search_image: np.ndarray, search_window: Box) -> MatchResult:
