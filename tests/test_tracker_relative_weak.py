@@ -72,3 +72,32 @@ def test_weak_frames_do_not_lower_the_reference():
 def test_relative_weak_is_validated():
     with pytest.raises(ConfigError, match="relative_weak"):
         TrackerConfig(relative_weak=1.5)
+
+
+def test_relative_window_is_the_length_of_the_median():
+    frames, gt = moving_target_scene(n=10)
+    tracker, results = _run(TrackerConfig(relative_weak=0.6, relative_window=4), frames, gt)
+    assert list(tracker.state.recent) == pytest.approx([r.confidence for r in results][-4:])
+    short, _ = _run(TrackerConfig(relative_weak=0.9, relative_window=3), *moving_target_scene(n=4))
+    assert short._weak_threshold() > 0.25  # active once the (shorter) window is full
+    with pytest.raises(ConfigError, match="relative_window"):
+        TrackerConfig(relative_window=0)
+
+
+def test_relative_reacquire_waits_for_the_target_itself():
+    frames, gt = _occluded(n=44, hidden=range(12, 26))
+    hidden = range(12, 26)
+    runs = {}
+    for k in (0.0, 0.8):
+        _, results = _run(TrackerConfig(relative_reacquire=k), frames, gt)
+        runs[k] = results
+    # The test matcher scores the bare background near 0.6, above reacquire_threshold (0.45) ...
+    assert any(r.state == "redetected" and r.index in hidden for r in runs[0.0])
+    # ... but well below 0.8 times the 0.95-0.98 the target scored.
+    states = {r.index: r.state for r in runs[0.8]}
+    assert not any(states[i] == "redetected" for i in hidden), states
+    back = [r for r in runs[0.8] if r.index >= 30]
+    assert all(r.state == "tracking" for r in back)
+    assert iou(np.array([r.box for r in back]), gt[30:]).min() > 0.5
+    with pytest.raises(ConfigError, match="relative_reacquire"):
+        TrackerConfig(relative_reacquire=2.0)

@@ -44,12 +44,15 @@ class TrackerConfig:
     # the latest ``relative_window`` tracking frames (0 = off): an occluded target's look-alike seldom scores
     # as the target did, so the tracker coasts and re-detects instead of following it (docs/TRACKER.md).
     relative_weak: float = 0.7
-    relative_window: int = 15
+    relative_window: int = 8
     # A heterologous template (cross mode, or fused without a usable second image at init) can score well
     # below ``lost_threshold`` on the very target it was cut for: ``init`` measures that score on the init
     # frame, and frames are weak only below ``reference_weak`` times it where that is the lower bar (0 = off).
     reference_weak: float = 0.5
     reacquire_threshold: float = 0.45
+    # Re-detection also needs ``relative_reacquire`` times the median confidence of the latest tracking frames
+    # before the loss (0 = off; the same ``relative_window``).
+    relative_reacquire: float = 0.0
     # While lost the search area grows by this factor per frame up to ``max_search_growth``,
     # then the whole frame is scanned.
     search_growth: float = 1.5
@@ -106,7 +109,7 @@ class TrackerConfig:
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
         for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay", "relative_weak",
-                     "reference_weak"):
+                     "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")

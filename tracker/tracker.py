@@ -415,6 +415,14 @@ class Tracker:
             return floor
         return max(floor, cfg.relative_weak * float(np.median(st.recent)))
 
+    def _reacquire_threshold(self) -> float:
+        """``reacquire_threshold``, raised to ``relative_reacquire`` times the median confidence of the latest
+        tracking frames before the loss: a look-alike seldom scores as the target did."""
+        cfg, st = self.config, self.state
+        if cfg.relative_reacquire <= 0 or len(st.recent) < min(5, cfg.relative_window):
+            return cfg.reacquire_threshold
+        return max(cfg.reacquire_threshold, cfg.relative_reacquire * float(np.median(st.recent)))
+
     def _coast(self) -> None:
         """A frame where the target is not seen: move it along its predicted path."""
         st = self.state
@@ -499,7 +507,7 @@ class Tracker:
         origin, stride = geometry
         point = self._refined(responses, weights, tile, np.array([origin + stride * j, origin + stride * i]))
         point = point - cfg.instance_size / 2
-        if confidence >= cfg.reacquire_threshold:
+        if confidence >= self._reacquire_threshold():
             st.center = np.array(centres[tile]) + point * sides[tile] / cfg.instance_size
             st.size = st.size * (sides[tile] / side)
             st.lost, st.growth, st.weak_frames, st.frames_lost, st.scan_cursor = False, 1.0, 0, 0, 0
