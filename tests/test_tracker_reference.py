@@ -68,3 +68,31 @@ def test_the_threshold_is_the_lower_of_the_two():
 def test_reference_weak_is_validated():
     with pytest.raises(ConfigError, match="reference_weak"):
         TrackerConfig(reference_weak=-0.1)
+
+
+def test_heterologous_frames_take_their_own_window():
+    frames, gt = _same_polarity(n=4)
+    seen = {}
+    for mode in ("cross", "fused", "visible"):
+        tracker = Tracker(NccBackend(), TrackerConfig(mode=mode))
+        tracker.init(frames[0], gt[0], "visible")
+        original = tracker._locate
+        flags = []
+        tracker._locate = lambda fused, lost, heterologous=False: flags.append(heterologous) or original(
+            fused, lost, heterologous)
+        for f in frames[1:]:
+            tracker.update(f)
+        seen[mode] = set(flags)
+    assert seen == {"cross": {True}, "fused": {False}, "visible": {False}}
+    # the influence itself: a map peaked off-centre, and a full window (1.0) brings the peak to the centre
+    tracker = Tracker(NccBackend(), TrackerConfig(mode="cross", heterologous_window=1.0, window_influence=0.0))
+    tracker.init(frames[0], gt[0], "visible")
+    off_centre = np.zeros((1, 17, 17), np.float32)
+    off_centre[0, 2, 3] = 1.0
+    _, _, (row, col) = tracker._locate(off_centre, lost=False, heterologous=True)
+    up = off_centre.shape[1] * tracker.config.response_up
+    assert abs(row - up / 2) < 2 and abs(col - up / 2) < 2
+    _, _, (row, col) = tracker._locate(off_centre, lost=False, heterologous=False)
+    assert row < up / 4 and col < up / 4
+    with pytest.raises(ConfigError, match="heterologous_window"):
+        TrackerConfig(heterologous_window=1.2)

@@ -28,6 +28,9 @@ class TrackerConfig:
     scale_lr: float = 0.59
     # SiamFC uses 0.176; 0.45 suits our broader probability maps (docs/TRACKER.md, "Motion prior and the window").
     window_influence: float = 0.45
+    # ... and on frames whose every map comes from a heterologous template (cross mode): those maps are
+    # noisier, and the motion prior is worth more (docs/TRACKER.md, seventh session).
+    heterologous_window: float = 0.6
     response_up: int = 16
     total_stride: int = 8
     # Box head refinement: damped blend of the head's size into the scale estimate.
@@ -81,7 +84,7 @@ class TrackerConfig:
     scan_tiles: int = 3
     # ... and the tile nearest the prediction is also searched at these factors of the target's size (1 is
     # always searched; () = the last size only).
-    scan_scales: tuple[float, ...] = (0.8, 1.25)
+    scan_scales: tuple[float, ...] = ()
     # Move the grid peak to the maximum of the matcher's own dense response within one grid step
     # (tracker/refine.py): "on", "off", or "auto" = where the backend asks for it (``refine_peaks``: the
     # learned descriptor, whose broad peaks the grid resampling biases; not CFOG, which lost SR by it).
@@ -108,8 +111,8 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "box_lr", "velocity_lr", "velocity_decay", "relative_weak",
-                     "reference_weak", "relative_reacquire"):
+        for name in ("scale_lr", "window_influence", "heterologous_window", "box_lr", "velocity_lr",
+                     "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")

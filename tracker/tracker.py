@@ -261,7 +261,8 @@ class Tracker:
         weights = self._weights(probs)
         fused = sum(weights[m] * probs[m] for m in probs)
         confidence = float(fused.max())
-        best, windowed, (row, col) = self._locate(fused, lost=st.lost)
+        heterologous = all(st.templates[m][1] != m for m in responses)
+        best, windowed, (row, col) = self._locate(fused, lost=st.lost, heterologous=heterologous)
         cell_x = R.upsampled_to_cell(col, cfg.response_up)
         cell_y = R.upsampled_to_cell(row, cfg.response_up)
         crop_scale = side * factors[best] / cfg.instance_size  # reference px per crop px
@@ -346,13 +347,16 @@ class Tracker:
             self._windows[shape] = R.cosine_window(shape)
         return self._windows[shape]
 
-    def _locate(self, fused: np.ndarray, lost: bool) -> tuple[int, np.ndarray, tuple[int, int]]:
+    def _locate(self, fused: np.ndarray, lost: bool,
+                heterologous: bool = False) -> tuple[int, np.ndarray, tuple[int, int]]:
+        """The best scale, the windowed map at that scale and its peak; ``heterologous`` (every map of this
+        frame came from a template of the other modality) takes ``heterologous_window`` as the influence."""
         cfg = self.config
         centre = len(fused) // 2
         ups = [R.upsample(m, cfg.response_up) for m in fused]
         peaks = [u.max() * (1.0 if s == centre else cfg.scale_penalty) for s, u in enumerate(ups)]
         best = int(np.argmax(peaks))
-        influence = 0.0 if lost else cfg.window_influence
+        influence = 0.0 if lost else (cfg.heterologous_window if heterologous else cfg.window_influence)
         windowed = R.apply_window(ups[best], self._window(ups[best].shape), influence)
         return best, windowed, R.peak(windowed)
 
