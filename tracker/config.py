@@ -55,7 +55,7 @@ class TrackerConfig:
     reacquire_threshold: float = 0.45
     # Re-detection also needs ``relative_reacquire`` times the median confidence of the latest tracking frames
     # before the loss (0 = off; the same ``relative_window``).
-    relative_reacquire: float = 0.0
+    relative_reacquire: float = 0.8
     # While lost the search area grows by this factor per frame up to ``max_search_growth``,
     # then the whole frame is scanned.
     search_growth: float = 1.5
