@@ -1,8 +1,6 @@
-"""The descriptor's inference shortcuts compute the same numbers: widened output convolutions, bucketed
-regions."""
+"""The descriptor matcher's bucketed regions compute the same numbers."""
 import numpy as np
 import pytest
-import torch
 
 from models.classic.cfog import CfogMatcher
 from models.classic.dense import _bucketed
@@ -10,25 +8,6 @@ from models.descriptor.matcher import DescriptorMatcher
 from tests.test_descriptor import pair, trained_net
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-@pytest.mark.parametrize("strategy", ["low-sep-high-share", "shared", "independent"])
-@pytest.mark.parametrize("intensity", [False, True])
-def test_infer_equals_forward(strategy, intensity):
-    net = trained_net(strategy=strategy, intensity=intensity)
-    cfog = torch.rand(2, 9, 37, 29).contiguous(memory_format=torch.channels_last)
-    grey = torch.rand(2, 1, 37, 29) if intensity else None
-    for modality in ("visible", "infrared"):
-        with torch.no_grad():
-            expected = net(cfog, grey, modality)
-        torch.testing.assert_close(net.infer(cfog, grey, modality), expected, rtol=0, atol=1e-6)
-
-
-def test_infer_keeps_wide_stages_as_they_are():
-    net = trained_net(n_orientations=16)  # output convolutions already 16 wide
-    x = torch.rand(1, 16, 20, 20)
-    with torch.no_grad():
-        torch.testing.assert_close(net.infer(x, None, "visible"), net(x, None, "visible"))
 
 
 def test_bucketed_ranges():

@@ -51,7 +51,8 @@ class DescriptorFeatures:
             t = torch.from_numpy(np.stack([i[k] for i in inputs])).to(self.device)
             return t.contiguous(memory_format=torch.channels_last)
 
-        out = self.net.infer(tensor(0), tensor(1), modality_of(regions[0]))
+        with torch.inference_mode():
+            out = self.net(tensor(0), tensor(1), modality_of(regions[0]))
         return np.ascontiguousarray(out.float().cpu().numpy())
 
 
