@@ -116,7 +116,7 @@ def test_a_lost_frame_searches_at_most_scan_tiles_crops():
     sizes, original = [], backend.match
     backend.match = lambda template, crops, modality, want=(), **k: sizes.append(len(crops)) or original(
         template, crops, modality, want)
-    tracker = Tracker(backend, TrackerConfig(mode="visible", scan_tiles=3))  # the default
+    tracker = Tracker(backend, TrackerConfig(mode="visible", scan_tiles=3))
     tracker.init(frames[0], gt[0], "visible")
     lost = 0
     for f in frames[1:]:

@@ -81,7 +81,7 @@ class TrackerConfig:
     # While lost, at most ``scan_tiles`` search crops per modality and frame (the one nearest the
     # prediction every frame, the others in turn over the following frames), so a lost frame costs about
     # what a tracking frame costs; 0 scans every tile of the region each frame.
-    scan_tiles: int = 3
+    scan_tiles: int = 2
     # ... and the tile nearest the prediction is also searched at these factors of the target's size (1 is
     # always searched; () = the last size only).
     scan_scales: tuple[float, ...] = ()
