@@ -80,7 +80,8 @@ class TrackerConfig:
     align_cycle_tolerance: float = 0.25
     # While lost, at most ``scan_tiles`` search crops per modality and frame (the one nearest the
     # prediction every frame, the others in turn over the following frames), so a lost frame costs about
-    # what a tracking frame costs; 0 scans every tile of the region each frame.
+    # what a tracking frame costs (tiles cannot share the descriptor as the pyramid's crops do); 0 scans
+    # every tile of the region each frame.
     scan_tiles: int = 2
     # ... and the tile nearest the prediction is also searched at these factors of the target's size (1 is
     # always searched; () = the last size only).
