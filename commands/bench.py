@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="render every preset once per seed instead of with its own seed (a dev set)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override a TrackerConfig field for our modes (repeatable)")
-    parser.add_argument("--real-count", type=int, default=12, help="RoadScene validation sequences (0: none)")
+    parser.add_argument("--real-count", type=int, default=12,
+                        help="real sequences, made from the first names of --real-split (0: none)")
     parser.add_argument("--real-split", default="assets/splits/roadscene_val.txt", metavar="FILE",
                         help="the pair list the real sequences are made from, its first --real-count names "
                              "(default: the validation list; assets/splits/roadscene_train.txt gives a dev set "

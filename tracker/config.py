@@ -91,7 +91,7 @@ class TrackerConfig:
     # learned descriptor, whose broad peaks the grid resampling biases; not CFOG, which lost SR by it).
     peak_refine: str = "auto"
     # Score only the placements that put the target's centre inside the image (a crop's mean padding has an
-    # artificial edge that a weak template can match; docs/TRACKER.md, "Out-of-image peaks").
+    # artificial edge that a weak template can match; docs/TRACKER.md, "Seventh session").
     mask_outside: bool = True
     # Fused mode: search the two modalities at once, the second on a worker thread (same results).
     parallel_modalities: bool = True

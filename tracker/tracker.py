@@ -65,8 +65,9 @@ class TrackState:
     frame: int = 0
     scan_cursor: int = 0
     motion: VelocityModel = field(default_factory=VelocityModel)
-    # Confidences of the latest tracking (not weak) frames, for ``relative_weak``.
-    recent: deque = field(default_factory=lambda: deque(maxlen=15))
+    # Confidences of the latest tracking (not weak) frames, for ``relative_weak`` and ``relative_reacquire``
+    # (``init`` sizes it to the config's ``relative_window``).
+    recent: deque = field(default_factory=lambda: deque(maxlen=TrackerConfig.relative_window))
     # What a heterologous template scored on the init frame at the known position (``reference_weak``);
     # None when every template is homologous.
     reference: float | None = None
@@ -143,8 +144,7 @@ class Tracker:
 
         A homologous template finds itself there at a confidence near 1, so only heterologous ones are
         measured; None when there are none (or their search image is unusable)."""
-        cfg = self.config
-        side = context_size(*state.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        side = self._search_side(state)
         found = []
         for m, (template, source) in state.templates.items():
             image = frames.get(m)
@@ -153,9 +153,9 @@ class Tracker:
             r = self.backend.match(template, self._search_crops(image, m, tuple(state.center), [side]), m)
             probs = R.sigmoid(r.score[0])
             # the cells within one stride of the centre: the known position, give or take the grid
-            near = np.abs(r.origin + r.stride * np.arange(probs.shape[1]) - cfg.instance_size / 2) <= r.stride
-            rows = np.abs(r.origin + r.stride * np.arange(probs.shape[0]) - cfg.instance_size / 2) <= r.stride
-            found.append(float(probs[np.ix_(rows, near)].max()))
+            rows = np.abs(self._cell_offsets(r, probs.shape[0])) <= r.stride
+            cols = np.abs(self._cell_offsets(r, probs.shape[1])) <= r.stride
+            found.append(float(probs[np.ix_(rows, cols)].max()))
         return min(found) if found else None
 
     def _align(self, frames: FramePair, state: TrackState, template: Any, modality: str) -> bool:
@@ -196,7 +196,7 @@ class Tracker:
         """One search crop (no window) for ``template`` in ``image`` around ``center``: the peak's displacement
         in reference px and its probability, or None below ``align_min_confidence``."""
         cfg = self.config
-        side = context_size(*state.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        side = self._search_side(state)
         r = self.backend.match(template, self._search_crops(image, modality, tuple(center), [side]), modality)
         probs = R.sigmoid(r.score)
         if float(probs.max()) < cfg.align_min_confidence:
@@ -236,7 +236,7 @@ class Tracker:
         timings: dict[str, float] = {}
         if not usable:
             return self._blind(frames.index, health, timings, t0)
-        side = context_size(*st.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        side = self._search_side(st)
         if st.lost:
             return self._scan(frames, usable, health, side, t0)
         factors = cfg.scale_factors
@@ -304,6 +304,16 @@ class Tracker:
         pad = np.array(mean[:image.shape[2]]) if image.ndim == 3 else float(mean[0])
         return np.stack([crop_resize(image, c, s * k, cfg.instance_size, pad_value=pad) for s in sides])
 
+    def _search_side(self, state: TrackState) -> float:
+        """Side of the search crop at the state's size (reference px): the context square, scaled from the
+        exemplar to the instance size."""
+        cfg = self.config
+        return context_size(*state.size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+
+    def _cell_offsets(self, r: Response, n: int) -> np.ndarray:
+        """Crop px from the crop's centre to the centres of ``r``'s first ``n`` cells along one axis."""
+        return r.origin + r.stride * np.arange(n) - self.config.instance_size / 2
+
     def _inside(self, centres: list[tuple[float, float]], sides: list[float], r: Response) -> np.ndarray | float:
         """``(S, H, W)`` 1 where crop ``s``'s cell puts the target's centre inside the image, else 0 (1.0 with
         ``mask_outside`` off). A crop that overhangs the frame is mean-padded, and the padding's edge is a strong
@@ -314,8 +324,8 @@ class Tracker:
             return 1.0
         _, h, w = r.score.shape
         w_img, h_img = st.image_size
-        offset_x = (r.origin + r.stride * np.arange(w) - cfg.instance_size / 2) / cfg.instance_size
-        offset_y = (r.origin + r.stride * np.arange(h) - cfg.instance_size / 2) / cfg.instance_size
+        offset_x = self._cell_offsets(r, w) / cfg.instance_size
+        offset_y = self._cell_offsets(r, h) / cfg.instance_size
         mask = np.empty((len(centres), h, w), np.float32)
         for k, ((cx, cy), side) in enumerate(zip(centres, sides)):
             xs, ys = cx + side * offset_x, cy + side * offset_y
@@ -415,17 +425,19 @@ class Tracker:
         floor = cfg.lost_threshold
         if st.reference is not None and cfg.reference_weak > 0:
             floor = min(floor, cfg.reference_weak * st.reference)
-        if cfg.relative_weak <= 0 or len(st.recent) < min(5, cfg.relative_window):
-            return floor
-        return max(floor, cfg.relative_weak * float(np.median(st.recent)))
+        return max(floor, cfg.relative_weak * self._recent_median())
 
     def _reacquire_threshold(self) -> float:
         """``reacquire_threshold``, raised to ``relative_reacquire`` times the median confidence of the latest
         tracking frames before the loss: a look-alike seldom scores as the target did."""
-        cfg, st = self.config, self.state
-        if cfg.relative_reacquire <= 0 or len(st.recent) < min(5, cfg.relative_window):
-            return cfg.reacquire_threshold
-        return max(cfg.reacquire_threshold, cfg.relative_reacquire * float(np.median(st.recent)))
+        return max(self.config.reacquire_threshold, self.config.relative_reacquire * self._recent_median())
+
+    def _recent_median(self) -> float:
+        """Median confidence of the latest tracking frames, once there are a few of them (else 0)."""
+        st = self.state
+        if len(st.recent) < min(5, self.config.relative_window):
+            return 0.0
+        return float(np.median(st.recent))
 
     def _coast(self) -> None:
         """A frame where the target is not seen: move it along its predicted path."""
