@@ -1,6 +1,7 @@
-"""The descriptor matcher's bucketed regions compute the same numbers."""
+"""The descriptor matcher's speed paths (bucketed windows, the trimmed network) compute the same numbers."""
 import numpy as np
 import pytest
+import torch
 
 from models.classic.cfog import CfogMatcher
 from models.classic.dense import _bucketed
@@ -22,7 +23,7 @@ def test_bucketed_ranges():
 def test_bucketing_leaves_the_boxes_unchanged():
     p = pair(7)
     net = trained_net()
-    bucketed, plain = DescriptorMatcher(net), DescriptorMatcher(net)
+    bucketed, plain = DescriptorMatcher(net), DescriptorMatcher(net, trim=False)
     plain.bucket = 1
     assert bucketed.bucket == 16
     for box, window in (((40, 30, 30, 26), (20, 10, 80, 70)), ((100, 60, 27, 33), (60, 30, 98, 89)),
@@ -35,3 +36,44 @@ def test_bucketing_leaves_the_boxes_unchanged():
 
 def test_classic_matchers_do_not_bucket():
     assert CfogMatcher().bucket == 1
+
+
+@pytest.mark.parametrize("cfg", [{}, {"intensity": True}, {"strategy": "shared", "shared_dilation": 1},
+                                 {"modality_layers": 2, "shared_layers": 0}])
+def test_forward_valid_equals_forward_inside(cfg):
+    net = trained_net(3, **cfg)
+    r = net.config.radius
+    torch.manual_seed(0)
+    cfog, grey = torch.rand(2, 9, 40, 50), torch.rand(2, 1, 40, 50)
+    with torch.inference_mode():
+        full = net(cfog, grey, "infrared")
+        for edges in ((False,) * 4, (True, False, True, False), (False, True, False, True), (True,) * 4):
+            out = net.forward_valid(cfog, grey, "infrared", edges)
+            left, right, top, bottom = (0 if e else r for e in edges)
+            assert out.shape[-2:] == (40 - top - bottom, 50 - left - right)
+            torch.testing.assert_close(out, full[..., top:40 - bottom, left:50 - right], atol=1e-5, rtol=1e-5)
+
+
+def test_window_features_equal_the_cropped_region_features():
+    p = pair(5)
+    matcher = DescriptorMatcher(trained_net(1))
+    feats = matcher.descriptor
+    for image in (p.visible, p.infrared):
+        region = np.ascontiguousarray(image[10:90, 20:140])
+        full = feats(region)
+        for top, left, height, width in ((12, 12, 40, 60), (0, 0, 30, 30), (3, 100, 70, 20), (50, 7, 30, 113)):
+            np.testing.assert_allclose(feats.window(region, top, left, height, width),
+                                       full[:, top:top + height, left:left + width], atol=1e-5)
+
+
+def test_trimming_leaves_the_boxes_unchanged():
+    p = pair(11)
+    net = trained_net(2)
+    trimmed, plain = DescriptorMatcher(net), DescriptorMatcher(net, trim=False)
+    assert trimmed.trim and not plain.trim
+    for box, window in (((40, 30, 30, 26), (20, 10, 80, 70)), ((2, 1, 33, 29), (0, 0, 80, 70)),
+                        ((120, 85, 36, 33), (90, 55, 70, 65))):
+        a = trimmed.match(p.infrared, box, p.visible, window)
+        b = plain.match(p.infrared, box, p.visible, window)
+        np.testing.assert_allclose(a.box, b.box, atol=1e-4)
+        np.testing.assert_allclose(a.response, b.response, atol=1e-5)

@@ -37,9 +37,10 @@ class DenseFeatureMatcher:
     """Template matcher over the dense features ``features`` (see the module docstring)."""
 
     def __init__(self, name: str, features: FeatureFn, margin: int, subpixel: bool = True, bucket: int = 1):
-        """``bucket`` > 1 widens each region the features are computed on, inside the image, to a multiple of
-        that many pixels: the extra pixels lie beyond the margin, so the features used are the same, and the
-        region shapes repeat from query to query (a network's CPU kernels are prepared once per shape)."""
+        """``bucket`` > 1 widens each template or window the features are computed for, inside the image, to a
+        multiple of that many pixels (and its region with it), and crops the features back: the numbers are
+        the same, and the shapes repeat from query to query (a network's CPU kernels are prepared once per
+        shape)."""
         self.name = name
         self.features = features
         self.margin = int(margin)
@@ -47,15 +48,23 @@ class DenseFeatureMatcher:
         self.bucket = int(bucket)
 
     def _region_features(self, image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """Features ``(C, y1 - y0, x1 - x0)`` of those image pixels, computed on them plus the margin."""
         h_img, w_img = image.shape[:2]
-        m = self.margin
-        ex0, ey0 = max(x0 - m, 0), max(y0 - m, 0)
-        ex1, ey1 = min(x1 + m, w_img), min(y1 + m, h_img)
+        wx0, wx1, wy0, wy1 = x0, x1, y0, y1
         if self.bucket > 1:
-            ex0, ex1 = _bucketed(ex0, ex1, self.bucket, w_img)
-            ey0, ey1 = _bucketed(ey0, ey1, self.bucket, h_img)
-        feats = self.features(np.ascontiguousarray(image[ey0:ey1, ex0:ex1]))
-        return np.ascontiguousarray(feats[:, y0 - ey0: y1 - ey0, x0 - ex0: x1 - ex0], dtype=np.float32)
+            wx0, wx1 = _bucketed(x0, x1, self.bucket, w_img)
+            wy0, wy1 = _bucketed(y0, y1, self.bucket, h_img)
+        m = self.margin
+        ex0, ey0 = max(wx0 - m, 0), max(wy0 - m, 0)
+        ex1, ey1 = min(wx1 + m, w_img), min(wy1 + m, h_img)
+        feats = self._window_features(np.ascontiguousarray(image[ey0:ey1, ex0:ex1]),
+                                      wy0 - ey0, wx0 - ex0, wy1 - wy0, wx1 - wx0)
+        return np.ascontiguousarray(feats[:, y0 - wy0: y1 - wy0, x0 - wx0: x1 - wx0], dtype=np.float32)
+
+    def _window_features(self, region: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
+        """Features ``(C, height, width)`` of the window of ``region`` with that top-left corner and size (the
+        region holds the margin around it, where the image does)."""
+        return self.features(region)[:, top:top + height, left:left + width]
 
     def encode_template(self, image: np.ndarray, box: Box) -> DenseTemplate:
         """Features of the template ``box`` (xywh) of ``image``."""

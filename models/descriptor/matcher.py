@@ -41,6 +41,29 @@ class DescriptorFeatures:
     def __call__(self, region: np.ndarray) -> np.ndarray:
         return self.batch([region])[0]
 
+    def window(self, region: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
+        """``self(region)[:, top:top + height, left:left + width]``, computed with the network on that window
+        and its ``radius`` px of context only (:meth:`DescriptorNet.forward_valid`): the same numbers, for
+        less work where the region is the window plus a margin."""
+        cfog, grey = descriptor_inputs(region, self.cfog, self.net.config.intensity)
+        r = self.net.config.radius
+        h, w = region.shape[:2]
+        edges = (left - r < 0, left + width + r > w, top - r < 0, top + height + r > h)  # left, right, top, bottom
+        y0, y1 = max(top - r, 0), min(top + height + r, h)
+        x0, x1 = max(left - r, 0), min(left + width + r, w)
+
+        def tensor(a: np.ndarray | None):
+            if a is None:
+                return None
+            t = torch.from_numpy(np.ascontiguousarray(a[None, :, y0:y1, x0:x1])).to(self.device)
+            return t.contiguous(memory_format=torch.channels_last)
+
+        with torch.inference_mode():
+            out = self.net.forward_valid(tensor(cfog), tensor(grey), modality_of(region), edges)[0]
+        oy, ox = y0 + (0 if edges[2] else r), x0 + (0 if edges[0] else r)  # the region pixel of out[:, 0, 0]
+        out = out[:, top - oy: top - oy + height, left - ox: left - ox + width]
+        return np.ascontiguousarray(out.float().cpu().numpy())
+
     def batch(self, regions: list[np.ndarray]) -> np.ndarray:
         """Features ``(N, C, H, W)`` of ``N`` regions of one modality and one size, in one network call."""
         inputs = [descriptor_inputs(r, self.cfog, self.net.config.intensity) for r in regions]
@@ -64,17 +87,24 @@ class DescriptorMatcher(DenseFeatureMatcher):
     target with more context and votes against look-alike details; see docs/DESCRIPTOR.md).
     """
 
-    #: Regions are widened to multiples of this many pixels (``DenseFeatureMatcher``'s ``bucket``): with
-    #: repeating shapes a query skips most of oneDNN's per-shape set-up (docs/BENCHMARKS.md, seventh session).
+    #: Templates and windows are widened to multiples of this many pixels (``DenseFeatureMatcher``'s
+    #: ``bucket``): with repeating shapes a query skips most of oneDNN's per-shape set-up (docs/BENCHMARKS.md,
+    #: seventh session).
     BUCKET = 16
 
     def __init__(self, net: DescriptorNet, device: str = "cpu", name: str = "model", sigma: float | None = None,
-                 scales: tuple[float, ...] = (1.0,)):
+                 scales: tuple[float, ...] = (1.0,), trim: bool = True):
         self.descriptor = DescriptorFeatures(net, device, sigma)
         if not scales or scales[0] != 1.0 or any(not 0.1 <= k <= 1.0 for k in scales):
             raise ValueError(f"scales: expected 1.0 first, then factors in [0.1, 1], got {scales!r}")
         self.scales = tuple(float(k) for k in scales)
+        self.trim = bool(trim)  # run the network on each template / window and its context only
         super().__init__(name, self.descriptor, margin=self.descriptor.margin, bucket=self.BUCKET)
+
+    def _window_features(self, region: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
+        if not self.trim:
+            return super()._window_features(region, top, left, height, width)
+        return self.descriptor.window(region, top, left, height, width)
 
     def match(self, template_image: np.ndarray, template_box: Box,
               search_image: np.ndarray, search_window: Box) -> MatchResult:

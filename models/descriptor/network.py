@@ -10,6 +10,7 @@ returns its CFOG input unchanged.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from models.descriptor.config import DescriptorConfig
@@ -60,16 +61,62 @@ class DescriptorNet(nn.Module):
             self.high = nn.ModuleDict({"shared": shared_stage()})
             self._high_key = {m: "shared" for m in MODALITIES}
 
-    def forward(self, cfog: Tensor, grey: Tensor | None, modality: str) -> Tensor:
+    def _input(self, cfog: Tensor, grey: Tensor | None, modality: str) -> Tensor:
         if modality not in MODALITIES:
             raise ValueError(f"modality: {modality!r} is not one of {', '.join(MODALITIES)}")
-        inp = cfog
-        if self.config.intensity:
-            if grey is None:
-                raise ValueError("this DescriptorNet takes the grey level too (intensity = true)")
-            inp = torch.cat([cfog, grey - 0.5], dim=1)
+        if not self.config.intensity:
+            return cfog
+        if grey is None:
+            raise ValueError("this DescriptorNet takes the grey level too (intensity = true)")
+        return torch.cat([cfog, grey - 0.5], dim=1)
+
+    def forward(self, cfog: Tensor, grey: Tensor | None, modality: str) -> Tensor:
+        inp = self._input(cfog, grey, modality)
         x = cfog + self.low[self._low_key[modality]](inp)
         x = x + self.high[self._high_key[modality]](x)
-        # sqrt(norm^2 + eps), not sqrt(norm^2) + eps: a flat (all-zero) pixel must not give a NaN gradient
-        return x / (x.pow(2).sum(dim=1, keepdim=True) + 1e-12).sqrt()
+        return _normalised(x)
+
+    def forward_valid(self, cfog: Tensor, grey: Tensor | None, modality: str,
+                      edges: tuple[bool, bool, bool, bool] = (False, False, False, False)) -> Tensor:
+        """:meth:`forward` without the pixels its zero padding reaches: the output is ``config.radius`` px
+        smaller than the input on every side but the ``edges`` (left, right, top, bottom) flagged as the
+        region's own border, where the convolutions zero-pad as in :meth:`forward`. On the pixels it returns
+        it equals :meth:`forward` on the same input, at a fraction of the work on small regions (every layer
+        runs on what the next one needs only)."""
+        inp = self._input(cfog, grey, modality)
+        low, high = self.low[self._low_key[modality]], self.high[self._high_key[modality]]
+        x = _trim(cfog, _reach(low), edges) + _run_valid(low, inp, edges)
+        x = _trim(x, _reach(high), edges) + _run_valid(high, x, edges)
+        return _normalised(x)
+
+
+def _normalised(x: Tensor) -> Tensor:
+    # sqrt(norm^2 + eps), not sqrt(norm^2) + eps: a flat (all-zero) pixel must not give a NaN gradient
+    return x / (x.pow(2).sum(dim=1, keepdim=True) + 1e-12).sqrt()
+
+
+def _reach(stage: nn.Sequential) -> int:
+    """Pixels of context one stage needs on each side: the sum of its convolutions' dilations."""
+    return sum(m.dilation[0] for m in stage if isinstance(m, nn.Conv2d))
+
+
+def _trim(x: Tensor, k: int, edges: tuple[bool, bool, bool, bool]) -> Tensor:
+    """``x`` without ``k`` px on each side not flagged in ``edges`` (left, right, top, bottom)."""
+    left, right, top, bottom = (0 if e else k for e in edges)
+    h, w = x.shape[-2:]
+    return x[..., top:h - bottom, left:w - right]
+
+
+def _run_valid(stage: nn.Sequential, x: Tensor, edges: tuple[bool, bool, bool, bool]) -> Tensor:
+    """``stage`` with unpadded convolutions, except on the ``edges`` sides, zero-padded as the layers are."""
+    for m in stage:
+        if isinstance(m, nn.Conv2d):
+            d = m.dilation[0]
+            pads = tuple(d if e else 0 for e in edges)
+            if any(pads):
+                x = F.pad(x, pads)
+            x = F.conv2d(x, m.weight, m.bias, stride=1, padding=0, dilation=m.dilation)
+        else:
+            x = m(x)
+    return x
 
