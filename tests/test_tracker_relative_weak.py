@@ -89,7 +89,7 @@ def test_relative_reacquire_waits_for_the_target_itself():
     hidden = range(12, 26)
     runs = {}
     for k in (0.0, 0.8):
-        _, results = _run(TrackerConfig(relative_reacquire=k), frames, gt)
+        _, results = _run(TrackerConfig(relative_reacquire=k, reacquire_relax=0), frames, gt)
         runs[k] = results
     # The test matcher scores the bare background near 0.6, above reacquire_threshold (0.45) ...
     assert any(r.state == "redetected" and r.index in hidden for r in runs[0.0])
@@ -101,3 +101,51 @@ def test_relative_reacquire_waits_for_the_target_itself():
     assert iou(np.array([r.box for r in back]), gt[30:]).min() > 0.5
     with pytest.raises(ConfigError, match="relative_reacquire"):
         TrackerConfig(relative_reacquire=2.0)
+
+
+def test_reacquire_relax_lowers_the_relative_bar_over_the_lost_frames():
+    frames, gt = moving_target_scene(n=10)
+    tracker, _ = _run(TrackerConfig(relative_reacquire=0.8, reacquire_relax=20, reacquire_near=0), frames, gt)
+    median = float(np.median(tracker.state.recent))
+    assert 0.8 * median > 0.45  # the relative bar is the one that counts here
+    bars = []
+    for lost in (0, 5, 10, 20, 40):
+        tracker.state.frames_lost = lost
+        bars.append(tracker._reacquire_threshold())
+    assert bars[0] == pytest.approx(0.8 * median)
+    assert bars[1] == pytest.approx(max(0.45, 0.8 * median * 0.75))
+    assert bars == sorted(bars, reverse=True)
+    assert bars[3] == bars[4] == pytest.approx(0.45)  # down to reacquire_threshold, never below
+    never, _ = _run(TrackerConfig(relative_reacquire=0.8, reacquire_relax=0), frames, gt)
+    never.state.frames_lost = 1000
+    assert never._reacquire_threshold() == pytest.approx(0.8 * float(np.median(never.state.recent)))
+    with pytest.raises(ConfigError, match="reacquire_relax"):
+        TrackerConfig(reacquire_relax=-1)
+
+
+def test_reacquire_relax_takes_a_lower_match_once_the_target_has_been_gone_for_long():
+    hidden = range(12, 30)
+    frames, gt = _occluded(n=40, hidden=hidden)
+    # The test matcher scores the bare background near 0.6: refused at first (0.8 x the target's 0.95-0.98),
+    # taken once the bar has fallen far enough.
+    strict = {r.index: r.state for r in _run(TrackerConfig(relative_reacquire=0.8, reacquire_relax=0), frames, gt)[1]}
+    relaxed = {r.index: r.state
+               for r in _run(TrackerConfig(relative_reacquire=0.8, reacquire_relax=6, reacquire_near=0), frames, gt)[1]}
+    assert not any(strict[i] == "redetected" for i in hidden)
+    first = min(i for i in hidden if relaxed[i] == "redetected")
+    lost_at = min(i for i in hidden if relaxed[i] == "lost")
+    assert first > lost_at + 1  # not at once: the bar needs a few lost frames to come down
+
+
+def test_reacquire_near_relaxes_the_bar_only_close_to_the_prediction():
+    frames, gt = moving_target_scene(n=10)
+    tracker, _ = _run(TrackerConfig(relative_reacquire=0.8, reacquire_relax=10, reacquire_near=1.5), frames, gt)
+    st = tracker.state
+    full = 0.8 * float(np.median(st.recent))
+    side = float(np.sqrt(np.prod(st.size)))
+    st.frames_lost = 10
+    assert tracker._reacquire_threshold(st.center + [1.4 * side, 0.0]) == pytest.approx(0.45)
+    assert tracker._reacquire_threshold(st.center + [1.2 * side, 1.2 * side]) == pytest.approx(full)  # 1.7 sides
+    assert tracker._reacquire_threshold() == pytest.approx(0.45)  # no position given: relaxed
+    with pytest.raises(ConfigError, match="reacquire_near"):
+        TrackerConfig(reacquire_near=-0.5)

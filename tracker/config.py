@@ -56,6 +56,11 @@ class TrackerConfig:
     # Re-detection also needs ``relative_reacquire`` times the median confidence of the latest tracking frames
     # before the loss (0 = off; the same ``relative_window``).
     relative_reacquire: float = 0.8
+    # That extra bar falls linearly to nothing over ``reacquire_relax`` lost frames (0 = it never falls), for
+    # a peak within ``reacquire_near`` mean sides of the predicted position (0 = anywhere): a target that
+    # comes back from behind an occluder, where the tracker coasted, can score below what it did before.
+    reacquire_relax: int = 60
+    reacquire_near: float = 1.5
     # While lost the search area grows by this factor per frame up to ``max_search_growth``,
     # then the whole frame is scanned.
     search_growth: float = 1.5
@@ -117,7 +122,8 @@ class TrackerConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
-        for name in ("velocity_max_step", "align_min_shift", "align_cycle_tolerance"):
+        for name in ("velocity_max_step", "align_min_shift", "align_cycle_tolerance", "reacquire_relax",
+                     "reacquire_near"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):

@@ -427,10 +427,18 @@ class Tracker:
             floor = min(floor, cfg.reference_weak * st.reference)
         return max(floor, cfg.relative_weak * self._recent_median())
 
-    def _reacquire_threshold(self) -> float:
+    def _reacquire_threshold(self, center: np.ndarray | None = None) -> float:
         """``reacquire_threshold``, raised to ``relative_reacquire`` times the median confidence of the latest
-        tracking frames before the loss: a look-alike seldom scores as the target did."""
-        return max(self.config.reacquire_threshold, self.config.relative_reacquire * self._recent_median())
+        tracking frames before the loss (a look-alike seldom scores as the target did); for a peak at
+        ``center`` within ``reacquire_near`` mean sides of the prediction that extra bar falls linearly to
+        nothing over ``reacquire_relax`` lost frames."""
+        cfg, st = self.config, self.state
+        relative = cfg.relative_reacquire * self._recent_median()
+        near = (cfg.reacquire_near <= 0 or center is None
+                or np.hypot(*(center - st.center)) <= cfg.reacquire_near * float(np.sqrt(np.prod(st.size))))
+        if cfg.reacquire_relax > 0 and near:
+            relative *= max(0.0, 1.0 - st.frames_lost / cfg.reacquire_relax)
+        return max(cfg.reacquire_threshold, relative)
 
     def _recent_median(self) -> float:
         """Median confidence of the latest tracking frames, once there are a few of them (else 0)."""
@@ -523,8 +531,9 @@ class Tracker:
         origin, stride = geometry
         point = self._refined(responses, weights, tile, np.array([origin + stride * j, origin + stride * i]))
         point = point - cfg.instance_size / 2
-        if confidence >= self._reacquire_threshold():
-            st.center = np.array(centres[tile]) + point * sides[tile] / cfg.instance_size
+        found = np.array(centres[tile]) + point * sides[tile] / cfg.instance_size
+        if confidence >= self._reacquire_threshold(found):
+            st.center = found
             st.size = st.size * (sides[tile] / side)
             st.lost, st.growth, st.weak_frames, st.frames_lost, st.scan_cursor = False, 1.0, 0, 0, 0
             self._clamp()
