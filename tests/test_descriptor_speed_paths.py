@@ -20,16 +20,21 @@ def test_bucketed_ranges():
     assert (b - a) % 16 == 0 and 0 <= a <= 3 and b >= 50 and b <= 60
 
 
-def test_bucketing_leaves_the_boxes_unchanged():
+def test_bucketing_and_trimming_leave_the_boxes_unchanged():
     p = pair(7)
     net = trained_net()
     bucketed, plain = DescriptorMatcher(net), DescriptorMatcher(net, trim=False)
     plain.bucket = 1
     assert bucketed.bucket == 16
-    for box, window in (((40, 30, 30, 26), (20, 10, 80, 70)), ((100, 60, 27, 33), (60, 30, 98, 89)),
-                        ((3, 2, 25, 25), (0, 0, 60, 60))):
-        a = bucketed.match(p.visible, box, p.infrared, window)
-        b = plain.match(p.visible, box, p.infrared, window)
+    _assert_same_matches(bucketed, plain, p.visible, p.infrared,
+                         [((40, 30, 30, 26), (20, 10, 80, 70)), ((100, 60, 27, 33), (60, 30, 98, 89)),
+                          ((3, 2, 25, 25), (0, 0, 60, 60))])
+
+
+def _assert_same_matches(one, other, template_image, search_image, queries):
+    for box, window in queries:
+        a = one.match(template_image, box, search_image, window)
+        b = other.match(template_image, box, search_image, window)
         np.testing.assert_allclose(a.box, b.box, atol=1e-4)
         np.testing.assert_allclose(a.response, b.response, atol=1e-5)
 
@@ -71,9 +76,6 @@ def test_trimming_leaves_the_boxes_unchanged():
     net = trained_net(2)
     trimmed, plain = DescriptorMatcher(net), DescriptorMatcher(net, trim=False)
     assert trimmed.trim and not plain.trim
-    for box, window in (((40, 30, 30, 26), (20, 10, 80, 70)), ((2, 1, 33, 29), (0, 0, 80, 70)),
-                        ((120, 85, 36, 33), (90, 55, 70, 65))):
-        a = trimmed.match(p.infrared, box, p.visible, window)
-        b = plain.match(p.infrared, box, p.visible, window)
-        np.testing.assert_allclose(a.box, b.box, atol=1e-4)
-        np.testing.assert_allclose(a.response, b.response, atol=1e-5)
+    _assert_same_matches(trimmed, plain, p.infrared, p.visible,
+                         [((40, 30, 30, 26), (20, 10, 80, 70)), ((2, 1, 33, 29), (0, 0, 80, 70)),
+                          ((120, 85, 36, 33), (90, 55, 70, 65))])
