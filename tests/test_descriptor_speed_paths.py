@@ -43,17 +43,18 @@ def test_classic_matchers_do_not_bucket():
     assert CfogMatcher().bucket == 1
 
 
+@pytest.mark.parametrize("modality", ["visible", "infrared"])
 @pytest.mark.parametrize("cfg", [{}, {"intensity": True}, {"strategy": "shared", "shared_dilation": 1},
-                                 {"modality_layers": 2, "shared_layers": 0}])
-def test_forward_valid_equals_forward_inside(cfg):
+                                 {"strategy": "independent"}, {"modality_layers": 2, "shared_layers": 0}])
+def test_forward_valid_equals_forward_inside(cfg, modality):
     net = trained_net(3, **cfg)
     r = net.config.radius
     torch.manual_seed(0)
     cfog, grey = torch.rand(2, 9, 40, 50), torch.rand(2, 1, 40, 50)
     with torch.inference_mode():
-        full = net(cfog, grey, "infrared")
+        full = net(cfog, grey, modality)
         for edges in ((False,) * 4, (True, False, True, False), (False, True, False, True), (True,) * 4):
-            out = net.forward_valid(cfog, grey, "infrared", edges)
+            out = net.forward_valid(cfog, grey, modality, edges)
             left, right, top, bottom = (0 if e else r for e in edges)
             assert out.shape[-2:] == (40 - top - bottom, 50 - left - right)
             torch.testing.assert_close(out, full[..., top:40 - bottom, left:50 - right], atol=1e-5, rtol=1e-5)

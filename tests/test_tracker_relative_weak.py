@@ -121,6 +121,9 @@ def test_reacquire_relax_lowers_the_relative_bar_over_the_lost_frames():
     assert never._reacquire_threshold() == pytest.approx(0.8 * float(np.median(never.state.recent)))
     with pytest.raises(ConfigError, match="reacquire_relax"):
         TrackerConfig(reacquire_relax=-1)
+    for bad in (True, 2.5):
+        with pytest.raises(ConfigError, match="reacquire_relax"):
+            TrackerConfig(reacquire_relax=bad)
 
 
 def test_reacquire_relax_takes_a_lower_match_once_the_target_has_been_gone_for_long():
@@ -149,3 +152,5 @@ def test_reacquire_near_relaxes_the_bar_only_close_to_the_prediction():
     assert tracker._reacquire_threshold() == pytest.approx(0.45)  # no position given: relaxed
     with pytest.raises(ConfigError, match="reacquire_near"):
         TrackerConfig(reacquire_near=-0.5)
+    with pytest.raises(ConfigError, match="reacquire_near"):
+        TrackerConfig(reacquire_near=float("nan"))

@@ -1,6 +1,7 @@
 """Tracker parameters: one frozen dataclass, SiamFC defaults."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from core.errors import ConfigError
@@ -56,7 +57,7 @@ class TrackerConfig:
     # Re-detection also needs ``relative_reacquire`` times the median confidence of the latest tracking frames
     # before the loss (0 = off; the same ``relative_window``).
     relative_reacquire: float = 0.8
-    # That extra bar falls linearly to nothing over ``reacquire_relax`` lost frames (0 = it never falls), for
+    # That extra bar falls linearly to nothing over ``reacquire_relax`` scanned lost frames (0 = never), for
     # a peak within ``reacquire_near`` mean sides of the predicted position (0 = anywhere): a target that
     # comes back from behind an occluder, where the tracker coasted, can score below what it did before.
     reacquire_relax: int = 60
@@ -122,12 +123,16 @@ class TrackerConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
-        for name in ("velocity_max_step", "align_min_shift", "align_cycle_tolerance", "reacquire_relax",
-                     "reacquire_near"):
+        for name in ("velocity_max_step", "align_min_shift", "align_cycle_tolerance", "reacquire_near"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):
             raise ConfigError(f"TrackerConfig.scan_scales: factors must be within [0.2, 5], got {self.scan_scales}")
+        if isinstance(self.reacquire_relax, bool) or not isinstance(self.reacquire_relax, int) \
+                or self.reacquire_relax < 0:
+            raise ConfigError(f"TrackerConfig.reacquire_relax: must be an integer >= 0, got {self.reacquire_relax!r}")
+        if not math.isfinite(self.reacquire_near):
+            raise ConfigError(f"TrackerConfig.reacquire_near: must be a finite number, got {self.reacquire_near}")
         if self.relative_window < 1:
             raise ConfigError(f"TrackerConfig.relative_window: must be >= 1, got {self.relative_window}")
         if self.response_up < 1 or self.total_stride < 1:

@@ -48,7 +48,8 @@ class DenseFeatureMatcher:
         self.bucket = int(bucket)
 
     def _region_features(self, image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
-        """Features ``(C, y1 - y0, x1 - x0)`` of those image pixels, computed on them plus the margin."""
+        """Features ``(C, y1 - y0, x1 - x0)`` of those image pixels, computed on them (widened to the bucket)
+        plus the margin."""
         h_img, w_img = image.shape[:2]
         wx0, wx1, wy0, wy1 = x0, x1, y0, y1
         if self.bucket > 1:
