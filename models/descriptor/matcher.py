@@ -53,10 +53,7 @@ class DescriptorFeatures:
         x0, x1 = max(left - r, 0), min(left + width + r, w)
 
         def tensor(a: np.ndarray | None):
-            if a is None:
-                return None
-            t = torch.from_numpy(np.ascontiguousarray(a[None, :, y0:y1, x0:x1])).to(self.device)
-            return t.contiguous(memory_format=torch.channels_last)
+            return None if a is None else self._tensor(a[None, :, y0:y1, x0:x1])
 
         with torch.inference_mode():
             out = self.net.forward_valid(tensor(cfog), tensor(grey), modality_of(region), edges)[0]
@@ -68,15 +65,18 @@ class DescriptorFeatures:
         """Features ``(N, C, H, W)`` of ``N`` regions of one modality and one size, in one network call."""
         inputs = [descriptor_inputs(r, self.cfog, self.net.config.intensity) for r in regions]
 
-        def tensor(k: int):  # channels-last runs these thin convolutions about twice as fast on a CPU
-            if inputs[0][k] is None:
-                return None
-            t = torch.from_numpy(np.stack([i[k] for i in inputs])).to(self.device)
-            return t.contiguous(memory_format=torch.channels_last)
+        def tensor(k: int):
+            return None if inputs[0][k] is None else self._tensor(np.stack([i[k] for i in inputs]))
 
         with torch.inference_mode():
             out = self.net(tensor(0), tensor(1), modality_of(regions[0]))
         return np.ascontiguousarray(out.float().cpu().numpy())
+
+    def _tensor(self, a: np.ndarray) -> torch.Tensor:
+        """``(N, C, H, W)`` array -> tensor on the device, channels-last (about twice as fast for these thin
+        convolutions on a CPU)."""
+        t = torch.from_numpy(np.ascontiguousarray(a)).to(self.device)
+        return t.contiguous(memory_format=torch.channels_last)
 
 
 class DescriptorMatcher(DenseFeatureMatcher):
