@@ -46,18 +46,34 @@ def test_classic_matchers_do_not_bucket():
 @pytest.mark.parametrize("modality", ["visible", "infrared"])
 @pytest.mark.parametrize("cfg", [{}, {"intensity": True}, {"strategy": "shared", "shared_dilation": 1},
                                  {"strategy": "independent"}, {"modality_layers": 2, "shared_layers": 0}])
-def test_forward_valid_equals_forward_inside(cfg, modality):
+def test_forward_window_equals_forward_on_the_region(cfg, modality):
     net = trained_net(3, **cfg)
     r = net.config.radius
     torch.manual_seed(0)
     cfog, grey = torch.rand(2, 9, 40, 50), torch.rand(2, 1, 40, 50)
+    padded_cfog, padded_grey = (torch.nn.functional.pad(t, (r, r, r, r)) for t in (cfog, grey))
     with torch.inference_mode():
         full = net(cfog, grey, modality)
-        for edges in ((False,) * 4, (True, False, True, False), (False, True, False, True), (True,) * 4):
-            out = net.forward_valid(cfog, grey, modality, edges)
-            left, right, top, bottom = (0 if e else r for e in edges)
-            assert out.shape[-2:] == (40 - top - bottom, 50 - left - right)
-            torch.testing.assert_close(out, full[..., top:40 - bottom, left:50 - right], atol=1e-5, rtol=1e-5)
+        # inside, at a corner, along the right and bottom borders, the whole region
+        for top, left, h, w in ((8, 9, 20, 30), (0, 0, 17, 21), (3, 40, 30, 10), (33, 2, 7, 45), (0, 0, 40, 50)):
+            outside = (max(r - left, 0), max(left + w + r - 50, 0), max(r - top, 0), max(top + h + r - 40, 0))
+            cut = (slice(None), slice(None), slice(top, top + h + 2 * r), slice(left, left + w + 2 * r))
+            out = net.forward_window(padded_cfog[cut], padded_grey[cut], modality, outside)
+            assert out.shape[-2:] == (h, w)
+            torch.testing.assert_close(out, full[..., top:top + h, left:left + w], atol=1e-5, rtol=1e-5)
+
+
+def test_forward_window_shapes_depend_on_the_window_size_only():
+    """Two windows of one size, one inside the region and one at its corner, give the network inputs of one
+    shape (oneDNN sets up each new shape once)."""
+    p = pair(5)
+    feats = DescriptorMatcher(trained_net(1)).descriptor
+    shapes, forward = [], feats.net.forward_window
+    feats.net.forward_window = lambda cfog, *a: shapes.append(tuple(cfog.shape)) or forward(cfog, *a)
+    region = np.ascontiguousarray(p.visible[10:90, 20:140])
+    for top, left in ((20, 30), (0, 0), (50, 90)):
+        feats.window(region, top, left, 30, 30)
+    assert len(set(shapes)) == 1 and shapes[0][-2:] == (30 + 2 * feats.net.config.radius,) * 2
 
 
 def test_window_features_equal_the_cropped_region_features():

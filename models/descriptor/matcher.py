@@ -43,22 +43,25 @@ class DescriptorFeatures:
 
     def window(self, region: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
         """``self(region)[:, top:top + height, left:left + width]``, computed with the network on that window
-        and its ``radius`` px of context only (:meth:`DescriptorNet.forward_valid`): the same numbers, for
-        less work where the region is the window plus a margin."""
+        and its ``radius`` px of context only (:meth:`DescriptorNet.forward_window`): the same numbers, for
+        less work where the region is the window plus a margin, and shapes that depend on the window's size
+        only."""
         cfog, grey = descriptor_inputs(region, self.cfog, self.net.config.intensity)
         r = self.net.config.radius
         h, w = region.shape[:2]
-        edges = (left - r < 0, left + width + r > w, top - r < 0, top + height + r > h)  # left, right, top, bottom
-        y0, y1 = max(top - r, 0), min(top + height + r, h)
-        x0, x1 = max(left - r, 0), min(left + width + r, w)
+        y0, y1, x0, x1 = top - r, top + height + r, left - r, left + width + r
+        outside = (max(-x0, 0), max(x1 - w, 0), max(-y0, 0), max(y1 - h, 0))  # left, right, top, bottom
 
         def tensor(a: np.ndarray | None):
-            return None if a is None else self._tensor(a[None, :, y0:y1, x0:x1])
+            if a is None:
+                return None
+            part = a[:, max(y0, 0):min(y1, h), max(x0, 0):min(x1, w)]
+            if any(outside):
+                part = np.pad(part, ((0, 0), outside[2:], outside[:2]))
+            return self._tensor(part[None])
 
         with torch.inference_mode():
-            out = self.net.forward_valid(tensor(cfog), tensor(grey), modality_of(region), edges)[0]
-        oy, ox = y0 + (0 if edges[2] else r), x0 + (0 if edges[0] else r)  # the region pixel of out[:, 0, 0]
-        out = out[:, top - oy: top - oy + height, left - ox: left - ox + width]
+            out = self.net.forward_window(tensor(cfog), tensor(grey), modality_of(region), outside)[0]
         return np.ascontiguousarray(out.float().cpu().numpy())
 
     def batch(self, regions: list[np.ndarray]) -> np.ndarray:

@@ -76,17 +76,24 @@ class DescriptorNet(nn.Module):
         x = x + self.high[self._high_key[modality]](x)
         return _normalised(x)
 
-    def forward_valid(self, cfog: Tensor, grey: Tensor | None, modality: str,
-                      edges: tuple[bool, bool, bool, bool] = (False, False, False, False)) -> Tensor:
-        """:meth:`forward` without the pixels its zero padding reaches: the output is ``config.radius`` px
-        smaller than the input on every side but the ``edges`` (left, right, top, bottom) flagged as the
-        region's own border, where the convolutions zero-pad as in :meth:`forward`. On the pixels it returns
-        it equals :meth:`forward` on the same input, at a fraction of the work on small regions (every layer
-        runs on what the next one needs only)."""
+    def forward_window(self, cfog: Tensor, grey: Tensor | None, modality: str,
+                       outside: tuple[int, int, int, int] = (0, 0, 0, 0)) -> Tensor:
+        """:meth:`forward` on a region, computed for one window of it: the input is the window plus
+        ``config.radius`` px on every side, of which ``outside`` (left, right, top, bottom) columns and rows lie
+        beyond the region (zeros). The output is the window, ``radius`` px smaller on every side, and equals
+        :meth:`forward` on the region there.
+
+        Each layer runs unpadded on what the next one needs and zeroes what lies beyond the region, as the
+        zero padding of :meth:`forward` does there. The shapes depend on the window's size only, not on where
+        it lies, so a matcher meets few of them (oneDNN prepares its kernels once per shape)."""
         inp = self._input(cfog, grey, modality)
+        if inp is not cfog:  # the grey level, shifted by -0.5, is not zero beyond the region
+            _zero_outside(inp, outside)
         low, high = self.low[self._low_key[modality]], self.high[self._high_key[modality]]
-        x = _trim(cfog, _reach(low), edges) + _run_valid(low, inp, edges)
-        x = _trim(x, _reach(high), edges) + _run_valid(high, x, edges)
+        y, outside = _run_window(low, inp, outside)
+        x = _trim(cfog, _reach(low)) + y
+        y, _ = _run_window(high, x, outside)
+        x = _trim(x, _reach(high)) + y
         return _normalised(x)
 
 
@@ -100,23 +107,36 @@ def _reach(stage: nn.Sequential) -> int:
     return sum(m.dilation[0] for m in stage if isinstance(m, nn.Conv2d))
 
 
-def _trim(x: Tensor, k: int, edges: tuple[bool, bool, bool, bool]) -> Tensor:
-    """``x`` without ``k`` px on each side not flagged in ``edges`` (left, right, top, bottom)."""
-    left, right, top, bottom = (0 if e else k for e in edges)
+def _trim(x: Tensor, k: int) -> Tensor:
+    """``x`` without ``k`` px on every side."""
     h, w = x.shape[-2:]
-    return x[..., top:h - bottom, left:w - right]
+    return x[..., k:h - k, k:w - k]
 
 
-def _run_valid(stage: nn.Sequential, x: Tensor, edges: tuple[bool, bool, bool, bool]) -> Tensor:
-    """``stage`` with unpadded convolutions, except on the ``edges`` sides, zero-padded as the layers are."""
+def _zero_outside(x: Tensor, outside: tuple[int, int, int, int]) -> None:
+    """Set the ``outside`` (left, right, top, bottom) columns and rows of ``x`` to zero, in place."""
+    left, right, top, bottom = outside
+    h, w = x.shape[-2:]
+    if left:
+        x[..., :left] = 0
+    if right:
+        x[..., w - right:] = 0
+    if top:
+        x[..., :top, :] = 0
+    if bottom:
+        x[..., h - bottom:, :] = 0
+
+
+def _run_window(stage: nn.Sequential, x: Tensor,
+                outside: tuple[int, int, int, int]) -> tuple[Tensor, tuple[int, int, int, int]]:
+    """``stage`` with unpadded convolutions, each output zeroed where it lies beyond the region; returns the
+    output and its ``outside`` counts."""
     for m in stage:
         if isinstance(m, nn.Conv2d):
             d = m.dilation[0]
-            pads = tuple(d if e else 0 for e in edges)
-            if any(pads):
-                x = F.pad(x, pads)
             x = F.conv2d(x, m.weight, m.bias, stride=1, padding=0, dilation=m.dilation)
+            outside = tuple(max(o - d, 0) for o in outside)
+            _zero_outside(x, outside)
         else:
             x = m(x)
-    return x
-
+    return x, outside
