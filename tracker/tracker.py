@@ -483,7 +483,8 @@ class Tracker:
         return max(cx - half, 0.0), max(cy - half, 0.0), min(cx + half, w_img), min(cy + half, h_img)
 
     def _scan(self, frames: FramePair, usable: list[str], health: dict, side: float, t0: float) -> TrackResult:
-        """Re-detection: tile a region with search crops at the template's scale and take the best peak.
+        """Re-detection: tile a region with search crops at the template's scale and take the best peak (the
+        first crop, searched every frame, on the prediction with ``scan_at_prediction``).
 
         Widening one crop instead would shrink the target relative to the frozen template, which a
         matcher trained at one scale does not find; tiles keep the scale and only move.
@@ -500,6 +501,9 @@ class Tracker:
 
         centres = [(float(x), float(y)) for y in centres_along(y0, y1) for x in centres_along(x0, x1)]
         centres.sort(key=lambda c: (c[0] - st.center[0]) ** 2 + (c[1] - st.center[1]) ** 2)
+        if cfg.scan_at_prediction:  # the prediction first, then the grid points not within a quarter side of it
+            here = (float(st.center[0]), float(st.center[1]))
+            centres = [here] + [c for c in centres if np.hypot(c[0] - here[0], c[1] - here[1]) >= side / 4]
         if 0 < cfg.scan_tiles < len(centres):
             # A real-time budget: the tile nearest the prediction on every frame, the others in turn.
             rest, n = centres[1:], cfg.scan_tiles - 1
