@@ -1,6 +1,6 @@
 """The lost scan's every-frame crop is centred on the prediction (``scan_at_prediction``).
 
-A search crop's response covers only about the middle half of the crop, so the grid point nearest the
+A search crop's response covers only the middle of the crop, so the grid point nearest the
 prediction, up to half a grid step off, can leave a target that comes back right beside the prediction
 outside every cell it scores (the demo's walker after the kiosk, docs/TRACKER.md, "Ninth session").
 """

@@ -90,8 +90,9 @@ class TrackerConfig:
     # every tile of the region each frame.
     scan_tiles: int = 2
     # ... and the crop searched every frame is centred on the prediction itself, not on the grid point nearest
-    # to it: a crop's response covers only about its middle half, and a grid point up to half a step off
-    # left a target returning beside the prediction outside it (docs/TRACKER.md, "Ninth session").
+    # to it: a crop's response covers only its middle (half to three quarters of its side), and a grid point
+    # up to half a step off left a target returning beside the prediction outside it (docs/TRACKER.md,
+    # "Ninth session").
     scan_at_prediction: bool = True
     # ... and the tile nearest the prediction is also searched at these factors of the target's size (1 is
     # always searched; () = the last size only).
