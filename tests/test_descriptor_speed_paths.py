@@ -50,7 +50,7 @@ def test_forward_window_equals_forward_on_the_region(cfg, modality):
     net = trained_net(3, **cfg)
     r = net.config.radius
     torch.manual_seed(0)
-    cfog, grey = torch.rand(2, 9, 40, 50), torch.rand(2, 1, 40, 50)
+    cfog, grey = torch.rand(2, net.config.n_orientations, 40, 50), torch.rand(2, 1, 40, 50)
     padded_cfog, padded_grey = (torch.nn.functional.pad(t, (r, r, r, r)) for t in (cfog, grey))
     with torch.inference_mode():
         full = net(cfog, grey, modality)

@@ -73,7 +73,7 @@ def test_sampler_mixes_synthetic_queries_in_and_fraction_zero_leaves_old_runs_un
         c, h, w = query.search[0].shape
         i, j = query.offset
         th, tw = query.template[0].shape[1:]
-        assert c == 9 and 0 <= i <= h - th and 0 <= j <= w - tw
+        assert c == feats.cfog.n_orientations and 0 <= i <= h - th and 0 <= j <= w - tw
 
 
 def test_synthetic_settings_are_validated():
