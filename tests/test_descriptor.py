@@ -93,7 +93,8 @@ def test_untrained_network_is_exactly_cfog():
     net = DescriptorNet(DescriptorConfig()).eval()
     with torch.no_grad():
         out = net(torch.from_numpy(cfog)[None], torch.from_numpy(g)[None], "infrared")[0].numpy()
-    reference = cfog_descriptor(grey, CfogConfig(n_orientations=C))  # CFOG divides by (norm + eps); the network by the norm alone
+    # CFOG divides by (norm + eps); the network by the norm alone
+    reference = cfog_descriptor(grey, CfogConfig(n_orientations=C))
     reference = reference / (np.sqrt((reference ** 2).sum(0, keepdims=True)) + 1e-6)
     np.testing.assert_allclose(out, reference, atol=1e-5)
 

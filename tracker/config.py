@@ -84,8 +84,8 @@ class TrackerConfig:
     align_min_confidence: float = 0.85
     align_min_shift: float = 0.15
     align_cycle_tolerance: float = 0.25
-    # While lost, at most ``scan_tiles`` search crops per modality and frame (the one nearest the
-    # prediction every frame, the others in turn over the following frames), so a lost frame costs about
+    # While lost, at most ``scan_tiles`` search crops per modality and frame (the first every frame, the
+    # others in turn over the following frames), so a lost frame costs about
     # what a tracking frame costs (tiles cannot share the descriptor as the pyramid's crops do); 0 scans
     # every tile of the region each frame.
     scan_tiles: int = 2
@@ -94,7 +94,7 @@ class TrackerConfig:
     # up to half a step off left a target returning beside the prediction outside it (docs/TRACKER.md,
     # "Ninth session").
     scan_at_prediction: bool = True
-    # ... and the tile nearest the prediction is also searched at these factors of the target's size (1 is
+    # ... and the first crop is also searched at these factors of the target's size (1 is
     # always searched; () = the last size only).
     scan_scales: tuple[float, ...] = ()
     # Move the grid peak to the maximum of the matcher's own dense response within one grid step

@@ -505,12 +505,12 @@ class Tracker:
             here = (float(st.center[0]), float(st.center[1]))
             centres = [here] + [c for c in centres if np.hypot(c[0] - here[0], c[1] - here[1]) >= side / 4]
         if 0 < cfg.scan_tiles < len(centres):
-            # A real-time budget: the tile nearest the prediction on every frame, the others in turn.
+            # A real-time budget: the first crop on every frame, the others in turn.
             rest, n = centres[1:], cfg.scan_tiles - 1
             first = (st.scan_cursor * n) % len(rest)
             centres = [centres[0]] + [rest[(first + k) % len(rest)] for k in range(n)]
         st.scan_cursor += 1
-        # The nearest tile is also searched at the ``scan_scales`` factors: a target that changed size while
+        # The first crop is also searched at the ``scan_scales`` factors: a target that changed size while
         # it was not followed is found at its new size where it was last seen.
         sides = [side] * len(centres)
         extra = [f for f in cfg.scan_scales if f != 1.0]
