@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from core.errors import ConfigError
 from core.geometry import iou
 from streams.frames import FramePair
 from tests.tracker_doubles import NccBackend, moving_target_scene
@@ -24,6 +25,25 @@ def test_velocity_model_learns_caps_and_decays():
     off = VelocityModel(lr=0.0)
     off.observe(np.array([5.0, 5.0]))
     assert off.step(np.array([10.0, 10.0])) == pytest.approx([0.0, 0.0])
+
+
+def test_one_jump_pulls_the_velocity_at_most_max_innovation_sides():
+    size = np.array([40.0, 20.0])  # mean side 30
+    free, capped = VelocityModel(lr=0.5), VelocityModel(lr=0.5, max_innovation=0.1)
+    for m in (free, capped):
+        m.observe(np.array([2.0, 0.0]), size)
+        m.observe(np.array([2.0, 0.0]), size)  # velocity (1.5, 0): innovation 0.5 px, under the cap of 3
+    assert capped.velocity == pytest.approx(free.velocity)
+    for m in (free, capped):
+        m.observe(np.array([1.5, -40.0]), size)  # a jump to a look-alike 40 px away
+    assert free.velocity == pytest.approx([1.5, -20.0])
+    assert capped.velocity == pytest.approx([1.5, -1.5])  # lr x the innovation capped at 0.1 x 30 px
+    # A real turn still gets through, a capped step per frame.
+    for _ in range(20):
+        capped.observe(np.array([-3.0, 0.0]), size)
+    assert capped.velocity == pytest.approx([-3.0, 0.0], abs=1e-3)
+    with pytest.raises(ConfigError, match="velocity_max_innovation"):
+        TrackerConfig(velocity_max_innovation=-0.1)
 
 
 def occluded_scene(n=40, hide=range(14, 24), velocity=(3.0, 1.0), seed=0):

@@ -73,6 +73,10 @@ class TrackerConfig:
     velocity_lr: float = 0.3
     velocity_decay: float = 0.97
     velocity_max_step: float = 0.5
+    # One frame's displacement pulls the velocity at most this many mean sides away from its current value
+    # (0 = no cap): a jump to a look-alike must not set the target coasting after it. 0.25 from the development
+    # sets (0, 0.1, 0.25, 0.5 tried; docs/TRACKER.md, "Tenth session").
+    velocity_max_innovation: float = 0.25
     # On a weak frame keep the predicted position (and size) instead of following a peak that is not trusted.
     coast_weak: bool = True
     # Streams without a calibration file are taken as aligned. With ``auto_align`` (cross and fused modes)
@@ -128,7 +132,8 @@ class TrackerConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
-        for name in ("velocity_max_step", "align_min_shift", "align_cycle_tolerance", "reacquire_near"):
+        for name in ("velocity_max_step", "velocity_max_innovation", "align_min_shift", "align_cycle_tolerance",
+                     "reacquire_near"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):

@@ -24,12 +24,18 @@ class VelocityModel:
     prior off: the prediction is the last position); ``decay`` shrinks the
     velocity on every frame the target is not seen, so that a long coast
     slows down instead of running off; ``max_step`` caps one frame's
-    predicted move as a fraction of the target's size.
+    predicted move as a fraction of the target's size; ``max_innovation``
+    (0 = off) caps how far one frame's displacement may pull the velocity
+    away from its current value, as a fraction of the target's mean side, so
+    that one jump to a look-alike does not set the target coasting after it
+    (a robust, Huber-like update: a real turn still gets through over a few
+    frames).
     """
 
     lr: float = 0.3
     decay: float = 0.97
     max_step: float = 0.5
+    max_innovation: float = 0.0
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
     def step(self, size: np.ndarray) -> np.ndarray:
@@ -40,10 +46,18 @@ class VelocityModel:
             return self.velocity * (limit / speed)
         return self.velocity.copy()
 
-    def observe(self, displacement: np.ndarray) -> None:
-        """A confident frame moved the target by ``displacement`` (reference px)."""
-        if self.lr > 0:
-            self.velocity = (1.0 - self.lr) * self.velocity + self.lr * np.asarray(displacement, float)
+    def observe(self, displacement: np.ndarray, size: np.ndarray | None = None) -> None:
+        """A confident frame moved the target by ``displacement`` (reference px); ``size`` is the target's
+        (for ``max_innovation``)."""
+        if self.lr <= 0:
+            return
+        innovation = np.asarray(displacement, float) - self.velocity
+        if self.max_innovation > 0 and size is not None:
+            limit = self.max_innovation * float(np.mean(size))
+            norm = float(np.hypot(*innovation))
+            if norm > limit:
+                innovation = innovation * (limit / norm)
+        self.velocity = self.velocity + self.lr * innovation
 
     def unseen(self) -> None:
         """A frame without a trustworthy measurement: coast and slow down."""

@@ -110,7 +110,8 @@ class Tracker:
         self.alignment = None
         state = TrackState(center=ref[:2] + ref[2:] / 2, size=ref[2:].copy(), init_size=ref[2:].copy(),
                            image_size=ref_size,
-                           motion=VelocityModel(cfg.velocity_lr, cfg.velocity_decay, cfg.velocity_max_step),
+                           motion=VelocityModel(cfg.velocity_lr, cfg.velocity_decay, cfg.velocity_max_step,
+                                                cfg.velocity_max_innovation),
                            recent=deque(maxlen=cfg.relative_window))
         encoded = {}
         for m in MODALITIES:
@@ -412,7 +413,7 @@ class Tracker:
                 st.lost, st.frames_lost = True, 0
                 return "lost"
             return "weak"
-        st.motion.observe(st.center - previous)
+        st.motion.observe(st.center - previous, st.size)
         st.weak_frames = 0
         st.recent.append(confidence)
         return "tracking"
