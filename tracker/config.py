@@ -74,9 +74,10 @@ class TrackerConfig:
     velocity_decay: float = 0.97
     velocity_max_step: float = 0.5
     # One frame's displacement pulls the velocity at most this many mean sides away from its current value
-    # (0 = no cap): a jump to a look-alike must not set the target coasting after it. 0.25 from the development
-    # sets (0, 0.1, 0.25, 0.5 tried; docs/TRACKER.md, "Tenth session").
-    velocity_max_innovation: float = 0.25
+    # (0 = no cap), so that a jump to a look-alike does not set the target coasting after it. Off: over two
+    # synthetic development sets (80 scenes) 0.25 moved fused SR by +0.015 and cross SR by -0.010, within noise
+    # (docs/TRACKER.md, "Tenth session").
+    velocity_max_innovation: float = 0.0
     # On a weak frame keep the predicted position (and size) instead of following a peak that is not trusted.
     coast_weak: bool = True
     # Streams without a calibration file are taken as aligned. With ``auto_align`` (cross and fused modes)
