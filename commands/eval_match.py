@@ -41,6 +41,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-scales", default="1", metavar="K,K",
                         help="image scales a learned descriptor matches at, their NCC maps averaged on the "
                              "full-resolution grid (default 1: one scale; e.g. 1,0.5)")
+    parser.add_argument("--model-context", type=float, default=1.0, metavar="C",
+                        help="a learned descriptor matches the template box with a band of C mean box sides of its "
+                             "surroundings on every side (default 1; 0: the box alone; off with --model-scales)")
+    parser.add_argument("--baseline-context", type=float, default=0.0, metavar="C",
+                        help="the same for the dense baselines (ncc, grad-ncc, cfog; named NAME+ctx); default 0, "
+                             "the box alone")
+    parser.add_argument("--context-side", type=float, default=64.0, metavar="PX",
+                        help="with a context band, queries whose grown template is larger are shrunk to this mean "
+                             "side first (default 64; 0: never)")
     parser.add_argument("--device", default="cpu", help="torch device for the model (default cpu)")
     parser.add_argument("--report", metavar="FILE.json", help="write the metrics table as JSON")
     parser.add_argument("--report-md", metavar="FILE.md", help="write the metrics table as Markdown")
@@ -111,8 +120,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     queries = read_queries(args.queries)
     store = PairStore(args.pairs, homologous=args.homologous)
     check_queries(queries, store, args.queries)
+    for flag, value in (("--model-context", args.model_context), ("--baseline-context", args.baseline_context),
+                        ("--context-side", args.context_side)):
+        if not (value >= 0 and value < float("inf")):
+            raise InputError(f"{flag}: must be a number >= 0, got {value}")
     matchers = build_matchers(args.method, args.weights, args.device, args.model_box,
-                              _scales(args.model_scales))
+                              _scales(args.model_scales), args.model_context, args.baseline_context,
+                              args.context_side)
     if args.threads is not None and "torch" in sys.modules:
         import torch
 
@@ -136,6 +150,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         "homologous": args.homologous,
         "model_box": args.model_box,
         "model_scales": next((list(m.scales) for m in matchers if hasattr(m, "scales")), None),
+        "context": {m.name: {"context": m.context, "side": m.context_side}
+                    for m in matchers if getattr(m, "context", 0) > 0},
     }
     if args.fit_confidence:
         from evaluation.confidence import describe, LogisticFit

@@ -32,8 +32,16 @@ DIRECTIONS = ("vis→IR", "IR→vis")
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "matcher.safetensors"
 
 
+#: The learned descriptor's template context and the side its queries are shrunk to (chosen on queries from
+#: the training pairs; docs/EVAL_MATCH.md, "Template context").
+MODEL_CONTEXT = 1.0
+CONTEXT_SIDE = 64.0
+
+
 def build_matchers(method: str, weights: str | Path | None = None, device: str = "cpu",
-                   model_box: str = "head", model_scales: tuple[float, ...] = (1.0,)) -> list[TemplateMatcher]:
+                   model_box: str = "head", model_scales: tuple[float, ...] = (1.0,),
+                   model_context: float = MODEL_CONTEXT, baseline_context: float = 0.0,
+                   context_side: float = CONTEXT_SIDE) -> list[TemplateMatcher]:
     """The matchers of ``--method``: one baseline, the learned model, a tracker backend, or ``all``.
 
     ``all`` is every baseline plus the model when ``weights`` is given or the
@@ -56,16 +64,23 @@ def build_matchers(method: str, weights: str | Path | None = None, device: str =
         return [BackendMatcher(build_backend(path, device=device), "model-tracker")]
     names = BASELINES if method == "all" else (() if method == "model" else (method,))
     matchers: list[TemplateMatcher] = [CLASSIC_MATCHERS[n]() for n in names]
+    if baseline_context > 0:
+        for m in matchers:
+            if hasattr(m, "context"):  # the dense baselines (not SIFT)
+                m.context, m.context_side = float(baseline_context), float(context_side)
+                m.name = f"{m.name}+ctx"
     path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
     if method == "model" or (method == "all" and (weights is not None or path.is_file())):
-        matchers.append(load_model_matcher(path, device, model_box, model_scales))
+        matchers.append(load_model_matcher(path, device, model_box, model_scales, model_context, context_side))
     return matchers
 
 
 def load_model_matcher(path: Path, device: str = "cpu", model_box: str = "head",
-                       model_scales: tuple[float, ...] = (1.0,)) -> TemplateMatcher:
+                       model_scales: tuple[float, ...] = (1.0,), context: float = MODEL_CONTEXT,
+                       context_side: float = CONTEXT_SIDE) -> TemplateMatcher:
     """``--method model``: a stride-8 matcher or a learned descriptor, whichever ``path`` holds; a descriptor
-    matches at ``model_scales`` (:class:`models.descriptor.matcher.DescriptorMatcher`)."""
+    matches at ``model_scales``, or with ``context`` (:class:`models.descriptor.matcher.DescriptorMatcher`;
+    multi-scale fusion turns the context off)."""
     from core.errors import CheckpointError
     from models.checkpoint import checkpoint_format  # imports torch only when a model runs
 
@@ -77,7 +92,10 @@ def load_model_matcher(path: Path, device: str = "cpu", model_box: str = "head",
         from models.descriptor.matcher import DescriptorMatcher
 
         net, _cfg, _meta = load_descriptor(path, device=device)
-        return DescriptorMatcher(net, device, scales=model_scales)  # its boxes always have the template's size
+        if len(model_scales) > 1:
+            context = 0.0
+        # its boxes always have the template's size
+        return DescriptorMatcher(net, device, scales=model_scales, context=context, context_side=context_side)
     from evaluation.learned import LearnedMatcher
 
     return LearnedMatcher.from_checkpoint(path, device, box_size=model_box)

@@ -109,9 +109,19 @@ class DenseFeatureMatcher:
             stride=1.0,
         )
 
+    #: Template context band, in mean box sides per side (:mod:`models.classic.context`); 0 = the box alone.
+    context = 0.0
+    #: ... and the grown template's mean side the query is shrunk to where it is larger (0 = never).
+    context_side = 0.0
+
     def match(self, template_image: np.ndarray, template_box: Box,
               search_image: np.ndarray, search_window: Box) -> MatchResult:
-        """Encode the template and search for it in one call."""
+        """Encode the template (with its context band where ``context`` > 0) and search for it in one call."""
+        if self.context > 0:
+            from models.classic.context import match_with_context
+
+            return match_with_context(self, template_image, template_box, search_image, search_window,
+                                      self.context, self.context_side)
         return self.search(self.encode_template(template_image, template_box), search_image, search_window)
 
 

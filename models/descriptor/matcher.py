@@ -96,10 +96,19 @@ class DescriptorMatcher(DenseFeatureMatcher):
     BUCKET = 16
 
     def __init__(self, net: DescriptorNet, device: str = "cpu", name: str = "model", sigma: float | None = None,
-                 scales: tuple[float, ...] = (1.0,), trim: bool = True):
+                 scales: tuple[float, ...] = (1.0,), trim: bool = True, context: float = 0.0,
+                 context_side: float = 0.0):
+        """``context`` / ``context_side``: match the template box with a band of its surroundings, the query
+        shrunk so that the grown template's mean side is at most ``context_side`` (0: never;
+        :mod:`models.classic.context`). Not with more than one of ``scales``."""
         self.descriptor = DescriptorFeatures(net, device, sigma)
         if not scales or scales[0] != 1.0 or any(not 0.1 <= k <= 1.0 for k in scales):
             raise ValueError(f"scales: expected 1.0 first, then factors in [0.1, 1], got {scales!r}")
+        if context < 0 or context_side < 0:
+            raise ValueError(f"context and context_side must be >= 0, got {context!r} and {context_side!r}")
+        if context > 0 and len(scales) > 1:
+            raise ValueError("context: not with multi-scale fusion (scales other than (1.0,))")
+        self.context, self.context_side = float(context), float(context_side)
         self.scales = tuple(float(k) for k in scales)
         self.trim = bool(trim)  # run the network on each template / window and its context only
         super().__init__(name, self.descriptor, margin=self.descriptor.margin, bucket=self.BUCKET)
@@ -149,18 +158,24 @@ class DescriptorMatcher(DenseFeatureMatcher):
 
     def flops_per_query(self, template_modality: str) -> int:
         """Network FLOPs (``torch.utils.flop_counter``) of one reference query: a 48×48 template region and a
-        120×120 window, each with the margin, at every one of ``scales``. CFOG's fixed front end and the NCC
+        120×120 window (with ``context``: both grown by the band and shrunk as :meth:`match` does), each with
+        the margin, at every one of ``scales``. CFOG's fixed front end and the NCC
         (OpenCV) are not counted."""
         from torch.utils.flop_counter import FlopCounterMode
 
         net = self.descriptor.net
         search_modality = "infrared" if template_modality == "visible" else "visible"
         c = net.config.n_orientations
+        box, window = float(self.REFERENCE_BOX), float(self.REFERENCE_WINDOW)
+        if self.context > 0:  # the grown template and the window grown by its band, shrunk as match does
+            band = self.context * box
+            box, window = box + 2 * band, window + 2 * band
+            if self.context_side and box > self.context_side:
+                box, window = self.context_side, window * self.context_side / box
         counter = FlopCounterMode(display=False)
         with torch.inference_mode(), counter:
             for k in self.scales:
-                for side, modality in ((self.REFERENCE_BOX, template_modality),
-                                       (self.REFERENCE_WINDOW, search_modality)):
+                for side, modality in ((box, template_modality), (window, search_modality)):
                     n = int(round(side * k)) + 2 * self.margin
                     net(torch.zeros(1, c, n, n), torch.zeros(1, 1, n, n), modality)
         return int(counter.get_total_flops())
