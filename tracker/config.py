@@ -109,6 +109,11 @@ class TrackerConfig:
     # Score only the placements that put the target's centre inside the image (a crop's mean padding has an
     # artificial edge that a weak template can match; docs/TRACKER.md, "Seventh session").
     mask_outside: bool = True
+    # A heterologous template (searched in the other modality) is cut with a band of ``heterologous_context``
+    # mean target sides of its surroundings on every side, as eval-match's learned descriptor is
+    # (models/classic/context.py); the exemplar crop bounds it (SiamFC's context 0.5 gives at most the whole
+    # exemplar). 0 = the box alone.
+    heterologous_context: float = 0.0
     # Fused mode: search the two modalities at once, the second on a worker thread (same results).
     parallel_modalities: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
@@ -134,7 +139,7 @@ class TrackerConfig:
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
         for name in ("velocity_max_step", "velocity_max_innovation", "align_min_shift", "align_cycle_tolerance",
-                     "reacquire_near"):
+                     "reacquire_near", "heterologous_context"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):

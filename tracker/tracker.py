@@ -127,14 +127,21 @@ class Tracker:
                 and not self.mapping.explicit and self._align(frames, state, encoded[modality], modality)):
             crop, target = self._exemplar(frames.get(other), other, state)
             encoded[other] = self.backend.encode(crop, other, target=target)
+        if cfg.heterologous_context > 0 and cfg.mode in ("cross", "fused"):
+            # the init template again, with its band, for the other modality to be searched with
+            crop, target = self._exemplar(frames.get(modality), modality, state)
+            pad = cfg.heterologous_context * (target[0] + target[1]) / 2
+            grown = {modality: self.backend.encode(crop, modality, target=(target[0] + 2 * pad, target[1] + 2 * pad))}
+        else:
+            grown = encoded
         if cfg.mode in ("visible", "infrared"):
             if cfg.mode not in encoded:
                 raise InputError(f"frame {frames.index}: mode '{cfg.mode}' needs a usable {cfg.mode} image")
             state.templates = {cfg.mode: (encoded[cfg.mode], cfg.mode)}
         elif cfg.mode == "cross":
-            state.templates = {_other(modality): (encoded[modality], modality)}
+            state.templates = {_other(modality): (grown[modality], modality)}
         else:  # fused: own template where possible, the other modality's (heterologous) otherwise
-            state.templates = {m: (encoded[m], m) if m in encoded else (encoded[modality], modality)
+            state.templates = {m: (encoded[m], m) if m in encoded else (grown[modality], modality)
                                for m in MODALITIES}
         state.reference = self._reference_confidence(frames, state, usable=set(encoded))
         self.state = state
