@@ -20,7 +20,7 @@ from models.descriptor.matcher import DescriptorMatcher, descriptor_inputs
 from models.descriptor.ncc import zncc_map
 from models.registry import build_matcher
 from tests.test_classic import cross_modal, shapes_scene
-from training.descriptor.config import DescriptorTrainConfig
+from training.descriptor.config import DescriptorTrainConfig, DescriptorTrainConfigError
 from training.descriptor.data import QuerySampler
 from training.descriptor.loop import DescriptorTrainer, TrainModel
 from training.sources import ImagePair, mean_pad
@@ -387,3 +387,34 @@ def test_tracker_hands_the_pyramid_to_backends_that_take_it(tmp_path, monkeypatc
     seen.clear()  # init's single-crop search for an IR offset (auto_align) has no pyramid
     tracker.update(frames[1])
     assert seen and all(f == pytest.approx((1 / 1.0375, 1.0, 1.0375)) for f in seen)
+
+
+def test_context_queries_are_cut_as_eval_match_cuts_them():
+    cfg = small_cfg(photometric_prob=0.0, invert_ir_prob=0.0, cross_fraction=0.0, context=1.0, context_side=40.0)
+    sampler = sampler_for(cfg, DescriptorNet(DescriptorConfig()))
+    rng = np.random.default_rng(2)
+    m = sampler.margin
+    errors, sides, outside = [], [], []
+    for _ in range(12):
+        q = sampler.draw(rng)
+        t, s = torch.from_numpy(q.template[0][:, m:-m, m:-m]), torch.from_numpy(q.search[0][:, m:-m, m:-m])
+        sides.append((t.shape[1] + t.shape[2]) / 2)
+        r = zncc_map(s, t)
+        assert q.offset[0] < r.shape[0] and q.offset[1] < r.shape[1]
+        peak = np.unravel_index(int(r.argmax()), tuple(r.shape))
+        errors.append(max(abs(peak[0] - q.offset[0]), abs(peak[1] - q.offset[1])))
+        assert q.search_valid.shape == q.search[0].shape[1:]
+        outside.append(not q.search_valid.all())
+    assert max(errors) <= 1, errors  # homologous: the grown template sits where the offset says
+    assert max(sides) <= 41 and min(sides) >= 4  # shrunk to the context side where larger
+    assert any(outside)  # some windows' bands reach beyond the 160x120 images: those pixels are marked
+    # the loss masks them: it runs, and is finite
+    model = TrainModel(DescriptorNet(DescriptorConfig()), 20.0)
+    assert torch.isfinite(model.query_loss(q, m, 2))
+
+
+def test_context_settings_are_validated():
+    with pytest.raises(DescriptorTrainConfigError, match="context"):
+        DescriptorTrainConfig(context=-1.0)
+    with pytest.raises(DescriptorTrainConfigError, match="context"):
+        DescriptorTrainConfig(context=1.0, context_side=4.0)

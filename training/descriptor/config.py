@@ -40,6 +40,12 @@ class DescriptorTrainConfig:
     synthetic_seed: int = 1000
     synthetic_presets: tuple[str, ...] = ()
     synthetic_max_gap: int = 6
+    # Queries cut as eval-match's context band runs them (models/classic/context.py): the template is the box
+    # grown by ``context`` mean sides on every side, the search every placement of the box in the window, the
+    # query shrunk so that the grown template's mean side is ``context_side``; features beyond the image are
+    # zero. 0 = the box alone (the shipped weights' recipe). Validation then matches with the same band.
+    context: float = 0.0
+    context_side: float = 64.0
     val_every: int = 250              # steps between validations (and checkpoints)
     val_queries: int = 360            # validation queries (5 per validation pair, both directions, seed 0)
     keep_checkpoints: int = 3
@@ -70,6 +76,9 @@ class DescriptorTrainConfig:
             raise DescriptorTrainConfigError(f"weight_decay: expected >= 0, got {self.weight_decay!r}")
         if not self.scales or any(not 0.2 <= s <= 2.0 for s in self.scales):
             raise DescriptorTrainConfigError(f"scales: expected values in [0.2, 2], got {self.scales!r}")
+        if not 0.0 <= self.context <= 4.0 or not 16.0 <= self.context_side <= 512.0:
+            raise DescriptorTrainConfigError(f"context / context_side: expected [0, 4] and [16, 512], got "
+                                             f"{self.context!r} / {self.context_side!r}")
         if self.window_scale < 1.2:
             raise DescriptorTrainConfigError(f"window_scale: expected at least 1.2, got {self.window_scale!r}")
         for name in ("rotate_max_deg", "scale_max", "shear_max"):

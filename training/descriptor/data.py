@@ -34,6 +34,7 @@ class Query:
     template: tuple[np.ndarray, np.ndarray]  # (cfog (C, h+2m, w+2m), grey (1, h+2m, w+2m))
     search: tuple[np.ndarray, np.ndarray]    # (cfog (C, H+2m, W+2m), grey)
     offset: tuple[int, int]                  # (row, col) of the template's top-left corner in the search map
+    search_valid: np.ndarray | None = None   # (H+2m, W+2m) bool: pixels inside the image (context queries)
 
 
 class ScaledPair:
@@ -96,12 +97,40 @@ class QuerySampler:
         wx, wy, ww, wh = (int(v) for v in search_window_around(box, self.cfg.window_scale, sp.size, rng))
         t_mod = MODALITIES[int(rng.integers(2))]
         s_mod = (MODALITIES[1 - MODALITIES.index(t_mod)] if rng.random() < self.cfg.cross_fraction else t_mod)
+        if self.cfg.context > 0:
+            return self._draw_context(sp, box, (wx, wy, ww, wh), t_mod, s_mod, rng)
         t_img = self._augment(sp.region(t_mod, box), t_mod, rng)
         s_img = self._augment(sp.region(s_mod, (wx, wy, ww, wh)), s_mod, rng)
         offset = (box[1] - wy, box[0] - wx)
         if rng.random() < self.cfg.geometric_prob:
             s_img, offset = self._warp(s_img, offset, box[2], box[3], rng)
         return Query(t_mod, s_mod, descriptor_inputs(t_img, self.cfog), descriptor_inputs(s_img, self.cfog), offset)
+
+    def _draw_context(self, sp: ScaledPair, box, window, t_mod: str, s_mod: str, rng: np.random.Generator) -> Query:
+        """A query cut as eval-match's context band cuts it (no affine warp): the box grown by the band and
+        clipped to the image, the window grown by the same band, both shrunk so that the grown template's
+        mean side is ``context_side``; ``search_valid`` marks the search pixels inside the image."""
+        m, cfg = self.margin, self.cfg
+        x, y, w, h = box
+        wx, wy, ww, wh = window
+        width, height = sp.size
+        band = cfg.context * (w + h) / 2
+        gx0, gy0 = max(0, int(np.floor(x - band))), max(0, int(np.floor(y - band)))
+        gx1, gy1 = min(width, int(np.ceil(x + w + band))), min(height, int(np.ceil(y + h + band)))
+        left, top, right, bottom = x - gx0, y - gy0, gx1 - x - w, gy1 - y - h
+        k = min(1.0, cfg.context_side / ((gx1 - gx0 + gy1 - gy0) / 2))
+        tw, th = max(4, int(round((gx1 - gx0) * k))), max(4, int(round((gy1 - gy0) * k)))
+        # the search: every placement of the grown template whose box lies in the window
+        sx0, sy0 = wx - left, wy - top
+        sw, sh = ww + left + right, wh + top + bottom
+        n_x, n_y = max(1, int(round((sw - (gx1 - gx0)) * k)) + 1), max(1, int(round((sh - (gy1 - gy0)) * k)) + 1)
+        t_img = self._augment(_cut_scaled(sp.images[t_mod], m, gx0, gy0, gx1 - gx0, gy1 - gy0, tw, th), t_mod, rng)
+        s_w, s_h = tw + n_x - 1, th + n_y - 1
+        s_img = self._augment(_cut_scaled(sp.images[s_mod], m, sx0, sy0, s_w / k, s_h / k, s_w, s_h), s_mod, rng)
+        valid = _inside_mask(sx0, sy0, s_w / k, s_h / k, s_w, s_h, m, width, height)
+        offset = (min(n_y - 1, int(round((y - wy) * k))), min(n_x - 1, int(round((x - wx) * k))))
+        return Query(t_mod, s_mod, descriptor_inputs(t_img, self.cfog), descriptor_inputs(s_img, self.cfog), offset,
+                     valid)
 
     def _warp(self, region: np.ndarray, offset: tuple[int, int], w: int, h: int,
               rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int]]:
@@ -128,3 +157,28 @@ class QuerySampler:
         if modality == "infrared" and rng.random() < self.cfg.invert_ir_prob:
             out = invert(out)
         return out
+
+
+def _cut_scaled(padded: np.ndarray, margin: int, x0: float, y0: float, w: float, h: float,
+                out_w: int, out_h: int) -> np.ndarray:
+    """The image region ``(x0, y0, w, h)`` (unpadded image coordinates; it may reach beyond the image, which
+    is reflected) resampled to ``out_w × out_h`` pixels, plus ``margin`` output pixels on every side."""
+    kx, ky = out_w / w, out_h / h
+    # output pixel (i, j) of the margin-framed result samples image point x0 + (j - margin + 0.5) / kx - 0.5
+    matrix = np.float32([[1 / kx, 0, x0 + (0.5 - margin) / kx - 0.5 + margin],
+                         [0, 1 / ky, y0 + (0.5 - margin) / ky - 0.5 + margin]])
+    size = (out_w + 2 * margin, out_h + 2 * margin)
+    if kx < 1 or ky < 1:  # shrinking: blur first so the resampling averages as area interpolation does
+        sigma = 0.5 * np.sqrt(max(1 / kx, 1 / ky) ** 2 - 1)
+        padded = cv2.GaussianBlur(padded, (0, 0), sigma) if sigma > 0.3 else padded
+    return cv2.warpAffine(padded, matrix, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REFLECT_101)
+
+
+def _inside_mask(x0: float, y0: float, w: float, h: float, out_w: int, out_h: int, margin: int,
+                 width: int, height: int) -> np.ndarray:
+    """Which pixels of a :func:`_cut_scaled` result (margin included) sample points inside the image."""
+    kx, ky = out_w / w, out_h / h
+    xs = x0 + (np.arange(out_w + 2 * margin) - margin + 0.5) / kx
+    ys = y0 + (np.arange(out_h + 2 * margin) - margin + 0.5) / ky
+    return (ys[:, None] >= 0) & (ys[:, None] < height) & (xs[None, :] >= 0) & (xs[None, :] < width)

@@ -61,7 +61,11 @@ class TrainModel(nn.Module):
             out = self.net(cfog, grey, modality)[0]
             return out[:, margin: out.shape[1] - margin, margin: out.shape[2] - margin]
 
-        response = zncc_map(features(q.search, q.search_modality), features(q.template, q.template_modality))
+        search = features(q.search, q.search_modality)
+        if q.search_valid is not None:  # beyond the image the features are zeros, as eval-match pads them
+            valid = q.search_valid[margin: q.search_valid.shape[0] - margin, margin: q.search_valid.shape[1] - margin]
+            search = search * torch.from_numpy(np.ascontiguousarray(valid))[None].to(search.dtype)
+        response = zncc_map(search, features(q.template, q.template_modality))
         logits = response * self.log_tau.exp()
         i, j = q.offset
         if ignore_radius > 0:
@@ -84,10 +88,11 @@ class Validation:
     ms_per_query: float
 
 
-def validate(net: DescriptorNet, queries: list[Query], store: PairStore, progress: bool = False) -> Validation:
-    """eval-match's numbers for ``net`` on ``queries`` (validation pairs only)."""
+def validate(net: DescriptorNet, queries: list[Query], store: PairStore, progress: bool = False,
+             context: float = 0.0, context_side: float = 0.0) -> Validation:
+    """eval-match's numbers for ``net`` on ``queries`` (validation pairs only), with that context band."""
     was_training = net.training
-    matcher = DescriptorMatcher(net)
+    matcher = DescriptorMatcher(net, context=context, context_side=context_side)
     ious, directions = [], []
     start = time.perf_counter()
     for q in tqdm(queries, desc="validate", unit="query", leave=False, disable=not progress):
@@ -203,7 +208,8 @@ class DescriptorTrainer:
         return self.run_dir / "metrics.csv"
 
     def _validate(self, loss: float, started: float) -> Validation:
-        v = validate(self.net, self.val_queries, self.val_store, progress=self.progress)
+        v = validate(self.net, self.val_queries, self.val_store, progress=self.progress,
+                     context=self.cfg.context, context_side=self.cfg.context_side if self.cfg.context else 0.0)
         row = {"step": self.step, "loss": loss, "tau": float(self.model.log_tau.detach().exp()),
                "lr": self.optimizer.param_groups[0]["lr"], "val_miou": v.miou, "val_p50": v.p50, "val_p70": v.p70,
                "val_miou_vis_ir": v.by_direction.get("vis→IR", float("nan")),
