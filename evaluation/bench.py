@@ -231,7 +231,8 @@ def _settings(config: dict[str, Any]) -> str:
     """The few TrackerConfig fields the loop's accuracy turns on, as ``key=value`` text."""
     keys = ("window_influence", "velocity_lr", "velocity_max_innovation", "coast_weak", "auto_align", "scan_tiles",
             "scan_at_prediction", "scales", "lost_threshold", "relative_weak", "relative_window", "relative_reacquire",
-            "reacquire_relax", "reacquire_near", "heterologous_window", "heterologous_context")
+            "reacquire_relax", "reacquire_near", "heterologous_window", "heterologous_context",
+            "heterologous_blend")
     return ", ".join(f"{k}={config[k]}" for k in keys if k in config) or "defaults"
 
 

@@ -113,7 +113,14 @@ class TrackerConfig:
     # mean target sides of its surroundings on every side, as eval-match's learned descriptor is
     # (models/classic/context.py); the exemplar crop bounds it (SiamFC's context 0.5 gives at most the whole
     # exemplar). 0 = the box alone.
-    heterologous_context: float = 0.0
+    heterologous_context: float = 1.0
+    # ... and with ``heterologous_blend`` < 1 both templates are searched, the bare box and the banded one, and
+    # their logit maps mixed as (1 - blend) * box + blend * band: the band votes against look-alikes while the
+    # box keeps a target that walks away from its background in view. 1 = the banded template alone. 1 / 0.3
+    # raised cross SR on all three development sets (0.247 -> 0.301, 0.237 -> 0.269, real 0.593 -> 0.618) and
+    # on the benchmark 0.453 -> 0.547; the band alone lost on the synthetic ones (docs/TRACKER.md, "Eleventh
+    # session").
+    heterologous_blend: float = 0.3
     # Fused mode: search the two modalities at once, the second on a worker thread (same results).
     parallel_modalities: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
@@ -133,8 +140,8 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "heterologous_window", "box_lr", "velocity_lr",
-                     "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
+        for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "box_lr",
+                     "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,8 @@ class TrackState:
     image_size: tuple[int, int]
     # search modality -> (frozen template features, the modality the template came from)
     templates: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    # Banded twins of heterologous templates whose maps are mixed into theirs (``heterologous_blend`` < 1).
+    banded: dict[str, Any] = field(default_factory=dict)
     lost: bool = False
     weak_frames: int = 0
     growth: float = 1.0
@@ -127,13 +130,14 @@ class Tracker:
                 and not self.mapping.explicit and self._align(frames, state, encoded[modality], modality)):
             crop, target = self._exemplar(frames.get(other), other, state)
             encoded[other] = self.backend.encode(crop, other, target=target)
+        banded = None
         if cfg.heterologous_context > 0 and cfg.mode in ("cross", "fused"):
             # the init template again, with its band, for the other modality to be searched with
             crop, target = self._exemplar(frames.get(modality), modality, state)
             pad = cfg.heterologous_context * (target[0] + target[1]) / 2
-            grown = {modality: self.backend.encode(crop, modality, target=(target[0] + 2 * pad, target[1] + 2 * pad))}
-        else:
-            grown = encoded
+            banded = self.backend.encode(crop, modality, target=(target[0] + 2 * pad, target[1] + 2 * pad))
+        alone = banded is not None and cfg.heterologous_blend >= 1.0
+        grown = {modality: banded} if alone else encoded
         if cfg.mode in ("visible", "infrared"):
             if cfg.mode not in encoded:
                 raise InputError(f"frame {frames.index}: mode '{cfg.mode}' needs a usable {cfg.mode} image")
@@ -143,6 +147,8 @@ class Tracker:
         else:  # fused: own template where possible, the other modality's (heterologous) otherwise
             state.templates = {m: (encoded[m], m) if m in encoded else (grown[modality], modality)
                                for m in MODALITIES}
+        if banded is not None and not alone:
+            state.banded = {m: banded for m, (_, source) in state.templates.items() if source != m}
         state.reference = self._reference_confidence(frames, state, usable=set(encoded))
         self.state = state
 
@@ -158,7 +164,8 @@ class Tracker:
             image = frames.get(m)
             if source == m or m not in usable:  # (the health monitor has seen this frame: ask it again and
                 continue                        # it calls the frame frozen)
-            r = self.backend.match(template, self._search_crops(image, m, tuple(state.center), [side]), m)
+            crops = self._search_crops(image, m, tuple(state.center), [side])
+            r = self._blend(state, m, crops, self.backend.match(template, crops, m))
             probs = R.sigmoid(r.score[0])
             # the cells within one stride of the centre: the known position, give or take the grid
             rows = np.abs(self._cell_offsets(r, probs.shape[0])) <= r.stride
@@ -255,7 +262,8 @@ class Tracker:
             tc = time.perf_counter()
             crops = self._search_crops(frames.get(m), m, tuple(predicted), sides)
             tn = time.perf_counter()
-            r = self.backend.match(st.templates[m][0], crops, m, want, **self._pyramid(factors))
+            r = self._blend(st, m, crops, self.backend.match(st.templates[m][0], crops, m, want,
+                                                              **self._pyramid(factors)), **self._pyramid(factors))
             return r, tn - tc, time.perf_counter() - tn
 
         done = self._each_modality(search, usable)
@@ -526,7 +534,7 @@ class Tracker:
 
         def search(m: str) -> Response:
             crops = np.concatenate([self._search_crops(frames.get(m), m, c, [s]) for c, s in zip(centres, sides)])
-            return self.backend.match(st.templates[m][0], crops, m)
+            return self._blend(st, m, crops, self.backend.match(st.templates[m][0], crops, m))
 
         responses = self._each_modality(search, usable)
         r = next(iter(responses.values()))
@@ -571,6 +579,16 @@ class Tracker:
     def _pyramid(self, factors: tuple[float, ...]) -> dict:
         """The scale factors, for a backend that can share work across the pyramid's crops."""
         return {"factors": tuple(factors)} if getattr(self.backend, "accepts_factors", False) else {}
+
+    def _blend(self, state: TrackState, modality: str, crops: np.ndarray, r: Response, **kw) -> Response:
+        """``r`` with the banded twin's logit map mixed in, where the template searched in ``modality`` has
+        one (``heterologous_blend``); the dense map (peak refinement) stays the bare box's."""
+        twin = state.banded.get(modality)
+        if twin is None:
+            return r
+        b = self.config.heterologous_blend
+        band = self.backend.match(twin, crops, modality, **kw)
+        return dataclasses.replace(r, score=((1 - b) * r.score + b * band.score).astype(np.float32))
 
     @staticmethod
     def _collect(responses: dict[str, Response], kind: str) -> dict[str, np.ndarray] | None:
