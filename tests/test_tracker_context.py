@@ -75,7 +75,7 @@ def test_fused_mode_with_both_images_keeps_its_own_templates():
         template, source = tracker.state.templates[m]
         assert source == m
     assert tracker.state.banded == {}  # nothing heterologous, so nothing blended: fused tracking is unchanged
-    # the grown template was cut (fused mode may need it), but neither homologous template is it
+    # neither homologous template is the banded one
     sizes = {m: tracker.state.templates[m][0].dense.features.shape for m in ("visible", "infrared")}
     assert sizes["visible"] == sizes["infrared"]
 

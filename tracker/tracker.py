@@ -13,8 +13,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -131,7 +130,8 @@ class Tracker:
             crop, target = self._exemplar(frames.get(other), other, state)
             encoded[other] = self.backend.encode(crop, other, target=target)
         banded = None
-        if cfg.heterologous_context > 0 and cfg.mode in ("cross", "fused"):
+        heterologous = cfg.mode == "cross" or (cfg.mode == "fused" and any(m not in encoded for m in MODALITIES))
+        if cfg.heterologous_context > 0 and heterologous:
             # the init template again, with its band, for the other modality to be searched with
             crop, target = self._exemplar(frames.get(modality), modality, state)
             pad = cfg.heterologous_context * (target[0] + target[1]) / 2
@@ -262,8 +262,8 @@ class Tracker:
             tc = time.perf_counter()
             crops = self._search_crops(frames.get(m), m, tuple(predicted), sides)
             tn = time.perf_counter()
-            r = self._blend(st, m, crops, self.backend.match(st.templates[m][0], crops, m, want,
-                                                              **self._pyramid(factors)), **self._pyramid(factors))
+            pyramid = self._pyramid(factors)
+            r = self._blend(st, m, crops, self.backend.match(st.templates[m][0], crops, m, want, **pyramid), **pyramid)
             return r, tn - tc, time.perf_counter() - tn
 
         done = self._each_modality(search, usable)
@@ -588,7 +588,7 @@ class Tracker:
             return r
         b = self.config.heterologous_blend
         band = self.backend.match(twin, crops, modality, **kw)
-        return dataclasses.replace(r, score=((1 - b) * r.score + b * band.score).astype(np.float32))
+        return replace(r, score=((1 - b) * r.score + b * band.score).astype(np.float32))
 
     @staticmethod
     def _collect(responses: dict[str, Response], kind: str) -> dict[str, np.ndarray] | None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from evaluation.queries import search_window_around
 from models.classic.cfog import CfogConfig
+from models.classic.context import context_band
 from models.descriptor.matcher import descriptor_inputs
 from synth.boxes import sample_structured_boxes
 from training.augment import PhotometricParams, affine_about, invert, map_points, photometric, random_affine
@@ -114,9 +115,9 @@ class QuerySampler:
         x, y, w, h = box
         wx, wy, ww, wh = window
         width, height = sp.size
-        band = cfg.context * (w + h) / 2
-        gx0, gy0 = max(0, int(np.floor(x - band))), max(0, int(np.floor(y - band)))
-        gx1, gy1 = min(width, int(np.ceil(x + w + band))), min(height, int(np.ceil(y + h + band)))
+        (bx, by, bw, bh), _ = context_band(box, cfg.context, (height, width))
+        gx0, gy0 = int(np.floor(bx)), int(np.floor(by))
+        gx1, gy1 = int(np.ceil(bx + bw)), int(np.ceil(by + bh))
         left, top, right, bottom = x - gx0, y - gy0, gx1 - x - w, gy1 - y - h
         k = min(1.0, cfg.context_side / ((gx1 - gx0 + gy1 - gy0) / 2))
         tw, th = max(4, int(round((gx1 - gx0) * k))), max(4, int(round((gy1 - gy0) * k)))

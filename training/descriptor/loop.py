@@ -209,7 +209,7 @@ class DescriptorTrainer:
 
     def _validate(self, loss: float, started: float) -> Validation:
         v = validate(self.net, self.val_queries, self.val_store, progress=self.progress,
-                     context=self.cfg.context, context_side=self.cfg.context_side if self.cfg.context else 0.0)
+                     context=self.cfg.context, context_side=self.cfg.context_side)
         row = {"step": self.step, "loss": loss, "tau": float(self.model.log_tau.detach().exp()),
                "lr": self.optimizer.param_groups[0]["lr"], "val_miou": v.miou, "val_p50": v.p50, "val_p70": v.p70,
                "val_miou_vis_ir": v.by_direction.get("vis→IR", float("nan")),
