@@ -30,8 +30,9 @@ class TrackerConfig:
     # SiamFC uses 0.176; 0.45 suits our broader probability maps (docs/TRACKER.md, "Motion prior and the window").
     window_influence: float = 0.45
     # ... and on frames whose every map comes from a heterologous template (cross mode): those maps are
-    # noisier, and the motion prior is worth more (docs/TRACKER.md, seventh session).
-    heterologous_window: float = 0.6
+    # noisier, and the motion prior is worth more (docs/TRACKER.md, seventh session; 0.6 -> 0.85 in the
+    # twelfth, once the banded template was mixed in).
+    heterologous_window: float = 0.85
     response_up: int = 16
     total_stride: int = 8
     # Box head refinement: damped blend of the head's size into the scale estimate.
