@@ -49,7 +49,7 @@ class SiftMatcher:
         region = np.ascontiguousarray(image[ey0:ey1, ex0:ex1])
         grey = region if region.ndim == 2 else cv2.cvtColor(region, cv2.COLOR_RGB2GRAY)
         keypoints, descriptors = self._sift.detectAndCompute(grey, None)
-        if descriptors is None:
+        if descriptors is None or len(keypoints) == 0:  # (some OpenCV builds give an empty array, not None)
             return np.zeros((0, 2), np.float32), None
         # OpenCV puts the centre of pixel i at i; our convention puts it at i + 0.5.
         points = np.float32([k.pt for k in keypoints]) + np.float32([ex0 + 0.5, ey0 + 0.5])
