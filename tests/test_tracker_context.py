@@ -16,9 +16,9 @@ class _Encodes(CfogBackend):
         super().__init__()
         self.targets = []
 
-    def encode(self, crop, modality, target=None):
+    def encode(self, crop, modality, target=None, weights=None):
         self.targets.append((modality, target))
-        return super().encode(crop, modality, target)
+        return super().encode(crop, modality, target, weights)
 
 
 def _init(cfg, frames, gt):

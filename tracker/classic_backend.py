@@ -52,6 +52,8 @@ class CfogBackend:
     has_attention = False
     #: ``match`` takes the pyramid's ``factors``; with ``share_pyramid`` the descriptor then runs on one crop.
     accepts_factors = True
+    #: ``encode`` takes per-pixel template ``weights`` (``heterologous_mask``).
+    accepts_weights = True
     #: Whether the loop should refine its grid peak on ``Response.dense`` by default (``peak_refine="auto"``).
     #: Not for CFOG: its peak is sharp enough that the grid barely biases it (0.65 px), and refining cost
     #: fused SR on both development sets (0.462 -> 0.445 on 40 scenes; docs/TRACKER.md).
@@ -88,14 +90,18 @@ class CfogBackend:
         side = max(8, int(round(crop.shape[0] * self.work_scale)))
         return cv2.resize(crop, (side, side), interpolation=self.shrink_interpolation)
 
-    def encode(self, crop: np.ndarray, modality: str, target: tuple[float, float] | None = None):
+    def encode(self, crop: np.ndarray, modality: str, target: tuple[float, float] | None = None,
+               weights: np.ndarray | None = None):
+        """``weights`` (the crop's height and width) weigh the template's pixels in the NCC (None = evenly)."""
         work = self._shrink(crop)
         k = work.shape[0] / crop.shape[0]
         size = work.shape[0]
         tw, th = (target[0] * k, target[1] * k) if target is not None else (size / 2, size / 2)
         tw, th = max(6.0, min(tw, size - 2)), max(6.0, min(th, size - 2))
         box = ((size - tw) / 2, (size - th) / 2, tw, th)
-        return CfogTemplate(self.matcher.encode_template(work, box), modality)
+        if weights is not None and weights.shape[:2] != work.shape[:2]:
+            weights = cv2.resize(weights.astype(np.float32), work.shape[1::-1], interpolation=cv2.INTER_AREA)
+        return CfogTemplate(self.matcher.encode_template(work, box, weights), modality)
 
     def _describe(self, works: list[np.ndarray]) -> list[np.ndarray]:
         """Dense features ``(C, H, W)`` of whole work-size crops of one modality."""

@@ -122,6 +122,17 @@ class TrackerConfig:
     # on the benchmark 0.453 -> 0.547; the band alone lost on the synthetic ones (docs/TRACKER.md, "Eleventh
     # session").
     heterologous_blend: float = 0.3
+    # ... and the bare box template's pixels are weighed in its NCC by ``(1 - k) + k * p``, p being how much likelier
+    # the pixel's colour is inside the box than in the ring around it on the init frame, k = ``heterologous_mask``
+    # (tracker/foreground.py; 0 = evenly): a walker that fills under half of its box is matched more by its own
+    # outline than by the hedge and kerb behind it ...
+    heterologous_mask: float = 1.0
+    # ... at full strength only where the colours set the box apart from its ring by at least this much
+    # (``separation``, the mean p inside the box minus outside; below it k falls in proportion; 0 = always full).
+    # Cross SR, evenly -> mask 1 -> mask 1 with 0.2 here: synthetic dev 301-305 0.331 -> 0.342 -> 0.346, 401-405
+    # 0.280 -> 0.289 -> 0.290, real dev 0.626 -> 0.636 -> 0.648; benchmark 0.507 -> 0.525 -> 0.527
+    # (docs/TRACKER.md, "Fourteenth session").
+    heterologous_mask_separation: float = 0.2
     # Fused mode: search the two modalities at once, the second on a worker thread (same results).
     parallel_modalities: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
@@ -141,13 +152,13 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "box_lr",
+        for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask", "box_lr",
                      "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
         for name in ("velocity_max_step", "velocity_max_innovation", "align_min_shift", "align_cycle_tolerance",
-                     "reacquire_near", "heterologous_context"):
+                     "reacquire_near", "heterologous_context", "heterologous_mask_separation"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):

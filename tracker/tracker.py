@@ -24,6 +24,7 @@ from core.geometry import context_size, crop_resize, validate_box
 from streams.frames import MODALITIES, FramePair
 from tracker.backends import MatcherBackend, Response
 from tracker.config import TrackerConfig
+from tracker.foreground import template_weights
 from tracker.health import HealthMonitor
 from tracker.mapping import ModalityMapping
 from tracker.motion import VelocityModel
@@ -137,7 +138,14 @@ class Tracker:
             pad = cfg.heterologous_context * (target[0] + target[1]) / 2
             banded = self.backend.encode(crop, modality, target=(target[0] + 2 * pad, target[1] + 2 * pad))
         alone = banded is not None and cfg.heterologous_blend >= 1.0
-        grown = {modality: banded} if alone else encoded
+        grown = {modality: banded} if alone else dict(encoded)
+        if heterologous and not alone and cfg.heterologous_mask > 0 and getattr(self.backend, "accepts_weights", False):
+            # the bare box template searched in the other modality, its pixels weighed by how much likelier
+            # their colour is in the box than around it (tracker/foreground.py)
+            crop, target = self._exemplar(frames.get(modality), modality, state)
+            grown[modality] = self.backend.encode(crop, modality, target=target,
+                                                  weights=template_weights(crop, target, cfg.heterologous_mask,
+                                                                           cfg.heterologous_mask_separation))
         if cfg.mode in ("visible", "infrared"):
             if cfg.mode not in encoded:
                 raise InputError(f"frame {frames.index}: mode '{cfg.mode}' needs a usable {cfg.mode} image")
