@@ -1,4 +1,4 @@
-"""tracker/foreground.py and TrackerConfig.heterologous_mask: colour-weighted heterologous templates."""
+"""tracker/foreground.py, TrackerConfig.heterologous_mask / homologous_mask: colour-weighted templates."""
 import numpy as np
 import pytest
 
@@ -100,15 +100,33 @@ def test_cross_mode_weighs_its_bare_box_template_only_when_asked():
     assert plain.state.templates["infrared"][0].dense.weights is None
 
 
-def test_fused_mode_with_both_images_is_not_weighed():
-    tracker = _tracker(TrackerConfig(mode="fused", heterologous_mask=1.0))
+def test_fused_mode_with_both_images_is_weighed_by_homologous_mask_only():
+    even = _tracker(TrackerConfig(mode="fused", heterologous_mask=1.0, homologous_mask=0.0))
+    weighed = _tracker(TrackerConfig(mode="fused", heterologous_mask=0.0, homologous_mask=1.0,
+                                     heterologous_mask_separation=0.0))
     for m in ("visible", "infrared"):
-        assert tracker.state.templates[m][0].dense.weights is None
+        template, source = weighed.state.templates[m]
+        assert source == m
+        assert even.state.templates[m][0].dense.weights is None
+        assert template.dense.weights is not None
+        assert template.dense.weights.shape == template.dense.features.shape[1:]
+
+
+def test_homologous_weights_keep_a_fused_track():
+    frames, gt = moving_target_scene(n=12)
+    for cfg in (TrackerConfig(mode="fused", homologous_mask=0.0), TrackerConfig(mode="fused", homologous_mask=1.0)):
+        tracker = Tracker(CfogBackend(), cfg)
+        tracker.init(frames[0], gt[0], "visible")
+        results = [tracker.update(f) for f in frames[1:]]
+        err = np.hypot(*(np.array([r.box[:2] for r in results]) - gt[1:, :2]).T)
+        assert err.max() < 4, cfg.homologous_mask
 
 
 def test_the_strength_is_checked():
     with pytest.raises(ConfigError, match="heterologous_mask"):
         TrackerConfig(heterologous_mask=1.5)
+    with pytest.raises(ConfigError, match="homologous_mask"):
+        TrackerConfig(homologous_mask=-0.5)
 
 
 def test_weighted_ncc_against_a_direct_sum():

@@ -133,6 +133,12 @@ class TrackerConfig:
     # 0.280 -> 0.289 -> 0.290, real dev 0.626 -> 0.636 -> 0.648; benchmark 0.507 -> 0.525 -> 0.527
     # (docs/TRACKER.md, "Fourteenth session").
     heterologous_mask_separation: float = 0.2
+    # The same colour weights for a template searched in its own modality (fused mode, and the visible and
+    # infrared modes), with the same separation gate; 0 = evenly. Off: fused SR 0 -> 1 rose on the synthetic
+    # development sets (0.486 -> 0.512, 0.461 -> 0.484; real dev 0.926 -> 0.926) but fell on the benchmark
+    # (0.731 -> 0.723), where the dropout scene lost 0.167 against its clean twin (the issue allows 0.05), at
+    # about 0.8 times the speed (docs/TRACKER.md, "Fourteenth session").
+    homologous_mask: float = 0.0
     # Fused mode: search the two modalities at once, the second on a worker thread (same results).
     parallel_modalities: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
@@ -152,7 +158,7 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask", "box_lr",
+        for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask", "homologous_mask", "box_lr",
                      "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

@@ -121,7 +121,11 @@ class Tracker:
             img = frames.get(m)
             if img is not None and self._health.check(m, img).usable:
                 crop, target = self._exemplar(img, m, state)
-                encoded[m] = self.backend.encode(crop, m, target=target)
+                if cfg.homologous_mask > 0 and getattr(self.backend, "accepts_weights", False):
+                    encoded[m] = self.backend.encode(crop, m, target=target, weights=template_weights(
+                        crop, target, cfg.homologous_mask, cfg.heterologous_mask_separation))
+                else:
+                    encoded[m] = self.backend.encode(crop, m, target=target)
         if modality not in encoded:
             raise InputError(f"frame {frames.index}: the {modality} image is blank or saturated; "
                              f"select the target on a frame where it is visible")
