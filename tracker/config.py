@@ -158,8 +158,8 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
-        for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask", "homologous_mask", "box_lr",
-                     "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
+        for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask",
+                     "homologous_mask", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")

@@ -120,36 +120,31 @@ class Tracker:
         for m in MODALITIES:
             img = frames.get(m)
             if img is not None and self._health.check(m, img).usable:
-                crop, target = self._exemplar(img, m, state)
-                if cfg.homologous_mask > 0 and getattr(self.backend, "accepts_weights", False):
-                    encoded[m] = self.backend.encode(crop, m, target=target, weights=template_weights(
-                        crop, target, cfg.homologous_mask, cfg.heterologous_mask_separation))
-                else:
-                    encoded[m] = self.backend.encode(crop, m, target=target)
+                encoded[m] = self._encode(*self._exemplar(img, m, state), m, cfg.homologous_mask)
         if modality not in encoded:
             raise InputError(f"frame {frames.index}: the {modality} image is blank or saturated; "
                              f"select the target on a frame where it is visible")
         other = _other(modality)
         if (cfg.auto_align and cfg.mode in ("cross", "fused") and other in encoded
                 and not self.mapping.explicit and self._align(frames, state, encoded[modality], modality)):
-            crop, target = self._exemplar(frames.get(other), other, state)
-            encoded[other] = self.backend.encode(crop, other, target=target)
+            encoded[other] = self._encode(*self._exemplar(frames.get(other), other, state), other,
+                                          cfg.homologous_mask)
         banded = None
         heterologous = cfg.mode == "cross" or (cfg.mode == "fused" and any(m not in encoded for m in MODALITIES))
+        # the init modality's exemplar as it is now (an IR init box moves with the alignment above)
+        exemplar = self._exemplar(frames.get(modality), modality, state) if heterologous else None
         if cfg.heterologous_context > 0 and heterologous:
             # the init template again, with its band, for the other modality to be searched with
-            crop, target = self._exemplar(frames.get(modality), modality, state)
+            crop, target = exemplar
             pad = cfg.heterologous_context * (target[0] + target[1]) / 2
             banded = self.backend.encode(crop, modality, target=(target[0] + 2 * pad, target[1] + 2 * pad))
         alone = banded is not None and cfg.heterologous_blend >= 1.0
         grown = {modality: banded} if alone else dict(encoded)
-        if heterologous and not alone and cfg.heterologous_mask > 0 and getattr(self.backend, "accepts_weights", False):
+        if heterologous and not alone and cfg.heterologous_mask != cfg.homologous_mask:
             # the bare box template searched in the other modality, its pixels weighed by how much likelier
-            # their colour is in the box than around it (tracker/foreground.py)
-            crop, target = self._exemplar(frames.get(modality), modality, state)
-            grown[modality] = self.backend.encode(crop, modality, target=target,
-                                                  weights=template_weights(crop, target, cfg.heterologous_mask,
-                                                                           cfg.heterologous_mask_separation))
+            # their colour is in the box than around it (tracker/foreground.py); at equal strengths the
+            # homologous template above is already that
+            grown[modality] = self._encode(*exemplar, modality, cfg.heterologous_mask)
         if cfg.mode in ("visible", "infrared"):
             if cfg.mode not in encoded:
                 raise InputError(f"frame {frames.index}: mode '{cfg.mode}' needs a usable {cfg.mode} image")
@@ -163,6 +158,16 @@ class Tracker:
             state.banded = {m: banded for m, (_, source) in state.templates.items() if source != m}
         state.reference = self._reference_confidence(frames, state, usable=set(encoded))
         self.state = state
+
+    def _encode(self, crop: np.ndarray, target: tuple[float, float], modality: str, mask: float) -> Any:
+        """The backend's template of an exemplar crop, its pixels colour-weighted at strength ``mask``
+        (``heterologous_mask`` / ``homologous_mask``) where the backend takes weights."""
+        weights = None
+        if mask > 0 and getattr(self.backend, "accepts_weights", False):
+            weights = template_weights(crop, target, mask, self.config.heterologous_mask_separation)
+        if weights is None:
+            return self.backend.encode(crop, modality, target=target)
+        return self.backend.encode(crop, modality, target=target, weights=weights)
 
     def _reference_confidence(self, frames: FramePair, state: TrackState, usable: set[str]) -> float | None:
         """The lowest confidence a heterologous template (one searched for in the other modality) scores on
