@@ -122,6 +122,17 @@ class TrackerConfig:
     # on the benchmark 0.453 -> 0.547; the band alone lost on the synthetic ones (docs/TRACKER.md, "Eleventh
     # session").
     heterologous_blend: float = 0.3
+    # ... and the init box's colour silhouette (its foreground probabilities) is matched by NCC against the
+    # searched modality's intensity, its logits mixed in at this weight (tracker/silhouette.py; 0 = off): a
+    # person is a region of one temperature with the same outline in both streams. Used only where the box's
+    # colours set it apart from its ring by ``heterologous_silhouette_separation`` and where, on the init
+    # frame, the silhouette scores ``heterologous_silhouette_min`` at the known position and its best match in
+    # the search crop is within a grid step of it (a cold target, or a patch of scene, fails that). Cross SR,
+    # off -> 0.15: synthetic dev 301-305 0.346 -> 0.381, 401-405 0.290 -> 0.342, real dev 0.648 -> 0.646
+    # (docs/TRACKER.md, "Fifteenth session").
+    heterologous_silhouette: float = 0.15
+    heterologous_silhouette_min: float = 0.4
+    heterologous_silhouette_separation: float = 0.15
     # ... and the bare box template's pixels are weighed in its NCC by ``(1 - k) + k * p``, p being how much likelier
     # the pixel's colour is inside the box than in the ring around it on the init frame, k = ``heterologous_mask``
     # (tracker/foreground.py; 0 = evenly): a walker that fills under half of its box is matched more by its own
@@ -159,12 +170,13 @@ class TrackerConfig:
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
         for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask",
-                     "homologous_mask", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
+                     "homologous_mask", "heterologous_silhouette", "heterologous_silhouette_min", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
         for name in ("velocity_max_step", "velocity_max_innovation", "align_min_shift", "align_cycle_tolerance",
-                     "reacquire_near", "heterologous_context", "heterologous_mask_separation"):
+                     "reacquire_near", "heterologous_context", "heterologous_mask_separation",
+                     "heterologous_silhouette_separation"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):

@@ -25,6 +25,7 @@ from streams.frames import MODALITIES, FramePair
 from tracker.backends import MatcherBackend, Response
 from tracker.config import TrackerConfig
 from tracker.foreground import template_weights
+from tracker.silhouette import SILHOUETTE_LOGITS, silhouette_ncc, silhouette_template
 from tracker.health import HealthMonitor
 from tracker.mapping import ModalityMapping
 from tracker.motion import VelocityModel
@@ -61,6 +62,8 @@ class TrackState:
     templates: dict[str, tuple[Any, str]] = field(default_factory=dict)
     # Banded twins of heterologous templates whose maps are mixed into theirs (``heterologous_blend`` < 1).
     banded: dict[str, Any] = field(default_factory=dict)
+    # search modality -> the init target's silhouette, where it passed its check (``heterologous_silhouette``).
+    silhouette: dict[str, Any] = field(default_factory=dict)
     lost: bool = False
     weak_frames: int = 0
     growth: float = 1.0
@@ -156,6 +159,8 @@ class Tracker:
                                for m in MODALITIES}
         if banded is not None and not alone:
             state.banded = {m: banded for m, (_, source) in state.templates.items() if source != m}
+        if heterologous and cfg.heterologous_silhouette > 0:
+            state.silhouette = self._silhouettes(frames, state, exemplar, usable=set(encoded))
         state.reference = self._reference_confidence(frames, state, usable=set(encoded))
         self.state = state
 
@@ -168,6 +173,32 @@ class Tracker:
         if weights is None:
             return self.backend.encode(crop, modality, target=target)
         return self.backend.encode(crop, modality, target=target, weights=weights)
+
+    def _silhouettes(self, frames: FramePair, state: TrackState, exemplar, usable: set[str]) -> dict[str, Any]:
+        """The init target's silhouette (:mod:`tracker.silhouette`) for each modality searched with a
+        heterologous template, where on the init frame it scores at least ``heterologous_silhouette_min`` at
+        the known position and its best match in the search crop is within a grid step of it."""
+        cfg = self.config
+        template = silhouette_template(*exemplar)
+        if template is None or template.separation < cfg.heterologous_silhouette_separation:
+            return {}
+        side = self._search_side(state)
+        out = {}
+        for m, (_, source) in state.templates.items():
+            image = frames.get(m)
+            if source == m or m not in usable:
+                continue
+            crops = self._search_crops(image, m, tuple(state.center), [side])
+            r = self.backend.match(state.templates[m][0], crops, m)  # for the backend's grid
+            n = r.score.shape[-1]
+            ncc = silhouette_ncc(template, crops, r.origin, r.stride, n)[0]
+            offsets = self._cell_offsets(r, n)
+            near = np.abs(offsets) <= r.stride
+            at = float(ncc[np.ix_(near, near)].max())
+            i, j = np.unravel_index(int(np.argmax(ncc)), ncc.shape)
+            if at >= cfg.heterologous_silhouette_min and abs(offsets[i]) <= r.stride and abs(offsets[j]) <= r.stride:
+                out[m] = template
+        return out
 
     def _reference_confidence(self, frames: FramePair, state: TrackState, usable: set[str]) -> float | None:
         """The lowest confidence a heterologous template (one searched for in the other modality) scores on
@@ -598,14 +629,22 @@ class Tracker:
         return {"factors": tuple(factors)} if getattr(self.backend, "accepts_factors", False) else {}
 
     def _blend(self, state: TrackState, modality: str, crops: np.ndarray, r: Response, **kw) -> Response:
-        """``r`` with the banded twin's logit map mixed in, where the template searched in ``modality`` has
-        one (``heterologous_blend``); the dense map (peak refinement) stays the bare box's."""
-        twin = state.banded.get(modality)
-        if twin is None:
+        """``r`` with the heterologous template's extra maps mixed into its logits, where the template searched
+        in ``modality`` has them: its banded twin's (``heterologous_blend``), then the init target's silhouette
+        (``heterologous_silhouette``). The dense map (peak refinement) stays the bare box's."""
+        twin, sil = state.banded.get(modality), state.silhouette.get(modality)
+        if twin is None and sil is None:
             return r
-        b = self.config.heterologous_blend
-        band = self.backend.match(twin, crops, modality, **kw)
-        return replace(r, score=((1 - b) * r.score + b * band.score).astype(np.float32))
+        score = r.score
+        if twin is not None:
+            b = self.config.heterologous_blend
+            score = (1 - b) * score + b * self.backend.match(twin, crops, modality, **kw).score
+        if sil is not None:
+            s = self.config.heterologous_silhouette
+            gain, bias = getattr(self.backend, "cross", SILHOUETTE_LOGITS)
+            score = (1 - s) * score + s * (gain * silhouette_ncc(sil, crops, r.origin, r.stride, score.shape[-1])
+                                           + bias)
+        return replace(r, score=score.astype(np.float32))
 
     @staticmethod
     def _collect(responses: dict[str, Response], kind: str) -> dict[str, np.ndarray] | None:
