@@ -232,7 +232,9 @@ def _settings(config: dict[str, Any]) -> str:
     keys = ("window_influence", "velocity_lr", "velocity_max_innovation", "coast_weak", "auto_align", "scan_tiles",
             "scan_at_prediction", "scales", "lost_threshold", "relative_weak", "relative_window", "relative_reacquire",
             "reacquire_relax", "reacquire_near", "heterologous_window", "heterologous_context",
-            "heterologous_blend", "heterologous_mask", "heterologous_mask_separation", "homologous_mask")
+            "heterologous_blend", "heterologous_mask", "heterologous_mask_separation", "homologous_mask",
+            "heterologous_silhouette", "heterologous_silhouette_min", "heterologous_silhouette_separation",
+            "heterologous_share_pyramid")
     return ", ".join(f"{k}={config[k]}" for k in keys if k in config) or "defaults"
 
 

@@ -25,3 +25,33 @@ def test_shared_pyramid_gives_cfogs_per_crop_peaks():
                                                                                           b.score[s].shape)
         assert abs(a.score[s].max() - b.score[s].max()) < 0.75  # resampling blurs the off-middle crops a little
     assert np.array_equal(a.score[1], b.score[1])
+
+
+def test_heterologous_searches_describe_every_scale_unless_asked_to_share():
+    # heterologous_share_pyramid: the shared pyramid biased cross-modal scale towards the smaller box
+    from tests.tracker_doubles import moving_target_scene
+    from tracker.classic_backend import CfogBackend
+    from tracker.config import TrackerConfig
+    from tracker.tracker import Tracker
+
+    class Spy(CfogBackend):
+        def __init__(self):
+            super().__init__(share_pyramid=True)
+            self.calls = []
+
+        def match(self, template, crops, modality, want=(), factors=None):
+            self.calls.append((template.modality, modality, factors))
+            return super().match(template, crops, modality, want, factors=factors)
+
+    frames, gt = moving_target_scene(n=3)
+    for mode, share, expect_shared in (("cross", False, False), ("cross", True, True), ("fused", False, True)):
+        spy = Spy()
+        tracker = Tracker(spy, TrackerConfig(mode=mode, heterologous_share_pyramid=share))
+        tracker.init(frames[0], gt[0], "visible")
+        spy.calls.clear()
+        tracker.update(frames[1])
+        assert spy.calls, mode  # the box template's match (and, in cross mode, its banded twin's)
+        shared = [f is not None for _, _, f in spy.calls]
+        assert all(shared) if expect_shared else not any(shared), (mode, share, spy.calls)
+        if mode == "cross":
+            assert {(src, m) for src, m, _ in spy.calls} == {("visible", "infrared")}

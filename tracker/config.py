@@ -27,6 +27,14 @@ class TrackerConfig:
     scale_step: float = 1.0375
     scale_penalty: float = 0.9745
     scale_lr: float = 0.59
+    # Whether a heterologous search lets the backend describe the pyramid's middle crop only and resample it for
+    # the other scales (``accepts_factors``; homologous searches always do). Off: a heterologous map's scale
+    # curve is broad, and the resampled descriptors bias it towards the smaller box (a zoom-in traced on
+    # FLIR_00311 of the real development set shrank the box 28 -> 20 px while the truth grew to 50 px; with
+    # each crop described it stayed near its size). Cross SR, on -> off: real dev 0.646 -> 0.676, synthetic dev
+    # 301-305 0.381 -> 0.380, 401-405 0.342 -> 0.348; cross mode at about half the speed (benchmark, 640x512:
+    # 40.0 -> 18.5 fps with the silhouette cue; docs/TRACKER.md, "Fifteenth session").
+    heterologous_share_pyramid: bool = False
     # SiamFC uses 0.176; 0.45 suits our broader probability maps (docs/TRACKER.md, "Motion prior and the window").
     window_influence: float = 0.45
     # ... and on frames whose every map comes from a heterologous template (cross mode): those maps are
