@@ -58,3 +58,38 @@ def test_lost_then_redetected_after_disappearance():
     assert "redetected" in states[24:]
     final = tracker.state.box
     assert iou(final, (far[0], far[1], 40, 40))[0] > 0.5
+
+
+def test_fitted_scale_factor_is_the_parabolas_vertex():
+    # heterologous_scale_fit: three scales' scores at the chosen cell, a parabola through them in log scale
+    tracker = Tracker(NccBackend(), TrackerConfig(mode="cross"))
+    step = TrackerConfig().scale_step
+
+    def maps(values):
+        return np.stack([np.full((5, 5), v, np.float32) for v in values])
+
+    # symmetric about the middle scale: no change; a vertex half a step up
+    assert tracker._fitted_factor(maps([0.5, 0.8, 0.5]), 2.0, 2.0, 9.0) == pytest.approx(1.0)
+    a, b = 0.4, 0.1  # v(x) = 0.8 - a (x - b)^2 at x = -1, 0, 1
+    vals = [0.8 - a * (x - b) ** 2 for x in (-1, 0, 1)]
+    assert tracker._fitted_factor(maps(vals), 1.5, 2.5, 9.0) == pytest.approx(step ** b, rel=1e-5)
+    # the vertex beyond the pyramid is clipped to its end; scores that are not concave keep the fallback
+    assert tracker._fitted_factor(maps([0.1, 0.5, 0.8]), 2.0, 2.0, 9.0) == pytest.approx(step)
+    assert tracker._fitted_factor(maps([0.6, 0.5, 0.6]), 2.0, 2.0, 9.0) == 9.0
+    # the scores are read at the chosen cell, between grid points bilinearly
+    m = maps([0.5, 0.8, 0.5])
+    m[2, 3, 3] = 0.9  # only the largest scale is high at one cell
+    assert tracker._fitted_factor(m, 3.0, 3.0, 9.0) > 1.0
+    assert tracker._fitted_factor(m, 1.0, 1.0, 9.0) == pytest.approx(1.0)
+
+
+def test_only_heterologous_frames_fit_the_scale(monkeypatch):
+    frames, gt = moving_target_scene(n=2)
+    called = []
+    monkeypatch.setattr(Tracker, "_fitted_factor", lambda self, *a: called.append(1) or 1.0)
+    for mode, fit, expected in (("fused", True, 0), ("cross", False, 0), ("cross", True, 1)):
+        called.clear()
+        tracker = Tracker(NccBackend(), TrackerConfig(mode=mode, heterologous_scale_fit=fit))
+        tracker.init(frames[0], gt[0], "visible")
+        tracker.update(frames[1])
+        assert len(called) == expected, (mode, fit)

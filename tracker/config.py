@@ -35,6 +35,13 @@ class TrackerConfig:
     # 301-305 0.381 -> 0.380, 401-405 0.342 -> 0.348; cross mode at about half the speed (benchmark, 640x512:
     # 40.0 -> 18.5 fps with the silhouette cue; docs/TRACKER.md, "Fifteenth session").
     heterologous_share_pyramid: bool = False
+    # A heterologous frame takes its scale factor at the vertex of a parabola (in log scale) through the 3
+    # scales' fused scores at the chosen cell, within the pyramid's range, instead of the best scale after the
+    # scale penalty: its scale curve is too broad for the penalty to let the size follow a zoom (FLIR_00311 of
+    # the real development set: the box held 27-30 px while the truth grew to 50; fitted, 39 px). Scores that
+    # are not concave keep the discrete choice. Cross SR, off -> on: real dev 0.676 -> 0.696, synthetic dev
+    # 301-305 0.380 -> 0.380, 401-405 0.348 -> 0.369 (docs/TRACKER.md, "Fifteenth session").
+    heterologous_scale_fit: bool = True
     # SiamFC uses 0.176; 0.45 suits our broader probability maps (docs/TRACKER.md, "Motion prior and the window").
     window_influence: float = 0.45
     # ... and on frames whose every map comes from a heterologous template (cross mode): those maps are

@@ -335,7 +335,10 @@ class Tracker:
                              np.array([ref.origin + ref.stride * cell_x, ref.origin + ref.stride * cell_y]))
         disp = disp - cfg.instance_size / 2
         head_size = self._head_size(responses, weights, best, cell_y, cell_x, crop_scale)
-        state = self._advance(confidence, predicted, disp * crop_scale, factors[best], head_size)
+        factor = factors[best]
+        if heterologous and cfg.heterologous_scale_fit and len(factors) == 3:
+            factor = self._fitted_factor(fused, cell_y, cell_x, factor)
+        state = self._advance(confidence, predicted, disp * crop_scale, factor, head_size)
         timings["post_ms"] = 1e3 * (time.perf_counter() - tp)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
         maps = {m: p for m, p in probs.items()}
@@ -434,6 +437,20 @@ class Tracker:
         influence = 0.0 if lost else (cfg.heterologous_window if heterologous else cfg.window_influence)
         windowed = R.apply_window(ups[best], self._window(ups[best].shape), influence)
         return best, windowed, R.peak(windowed)
+
+    def _fitted_factor(self, fused: np.ndarray, cell_y: float, cell_x: float, fallback: float) -> float:
+        """The scale factor at the vertex of a parabola through the three scales' scores at the chosen cell (in
+        log scale), within the pyramid's range; ``fallback`` where the scores are not concave."""
+        h, w = fused.shape[1:]
+        y0, x0 = int(np.clip(np.floor(cell_y), 0, h - 2)), int(np.clip(np.floor(cell_x), 0, w - 2))
+        fy, fx = float(np.clip(cell_y - y0, 0, 1)), float(np.clip(cell_x - x0, 0, 1))
+        v = [(1 - fy) * ((1 - fx) * m[y0, x0] + fx * m[y0, x0 + 1]) + fy * ((1 - fx) * m[y0 + 1, x0] + fx * m[y0 + 1, x0 + 1])
+             for m in fused]
+        curve = v[0] - 2 * v[1] + v[2]
+        if curve >= -1e-6:
+            return fallback
+        x = float(np.clip(0.5 * (v[0] - v[2]) / curve, -1.0, 1.0))
+        return float(self.config.scale_step ** x)
 
     def _head_size(self, responses: dict[str, Response], weights: dict[str, float], best: int,
                    cell_y: float, cell_x: float, crop_scale: float) -> np.ndarray | None:
