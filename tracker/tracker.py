@@ -25,13 +25,13 @@ from streams.frames import MODALITIES, FramePair
 from tracker.backends import MatcherBackend, Response
 from tracker.config import TrackerConfig
 from tracker.foreground import template_weights
-from tracker.silhouette import SILHOUETTE_LOGITS, silhouette_ncc, silhouette_template
 from tracker.health import HealthMonitor
 from tracker.mapping import ModalityMapping
 from tracker.motion import VelocityModel
 from tracker import response as R
 from tracker.refine import refine_point
 from tracker.result import TrackResult
+from tracker.silhouette import SILHOUETTE_LOGITS, silhouette_ncc, silhouette_template
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -444,8 +444,8 @@ class Tracker:
         h, w = fused.shape[1:]
         y0, x0 = int(np.clip(np.floor(cell_y), 0, h - 2)), int(np.clip(np.floor(cell_x), 0, w - 2))
         fy, fx = float(np.clip(cell_y - y0, 0, 1)), float(np.clip(cell_x - x0, 0, 1))
-        v = [(1 - fy) * ((1 - fx) * m[y0, x0] + fx * m[y0, x0 + 1]) + fy * ((1 - fx) * m[y0 + 1, x0] + fx * m[y0 + 1, x0 + 1])
-             for m in fused]
+        v = [(1 - fy) * ((1 - fx) * m[y0, x0] + fx * m[y0, x0 + 1])
+             + fy * ((1 - fx) * m[y0 + 1, x0] + fx * m[y0 + 1, x0 + 1]) for m in fused]
         curve = v[0] - 2 * v[1] + v[2]
         if curve >= -1e-6:
             return fallback
