@@ -28,6 +28,21 @@ SAME_MODALITY = (8.0, -3.0)
 CROSS_MODALITY = (15.32, -3.166)
 
 
+def sample_on_grid(dense: np.ndarray, grid: np.ndarray, stride: float, k: float, origin: tuple[float, float],
+                   step: float) -> np.ndarray:
+    """``(n, n)`` samples of a dense map at the crop-pixel points ``grid`` (``n`` of them, ``stride`` apart,
+    along both axes), -1 outside it. Cell ``(i, j)`` of ``dense`` is centred on the work-pixel point ``origin +
+    step * (j, i)``, and work pixels are ``k`` times crop pixels. A dense peak is a few pixels wide, so the map is
+    first smoothed to the grid's scale (a dilation and a blur) lest the peak fall between two grid points."""
+    ksize = int(stride * k / step) | 1
+    if ksize > 1:
+        dense = cv2.GaussianBlur(cv2.dilate(dense, np.ones((ksize, ksize), np.uint8)), (ksize, ksize), 0)
+    n = len(grid)
+    map_x = np.tile((grid * k - origin[0]) / step, (n, 1)).astype(np.float32)
+    map_y = np.tile(((grid * k - origin[1]) / step)[:, None], (1, n)).astype(np.float32)
+    return cv2.remap(dense, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+
+
 @dataclass(frozen=True, eq=False)
 class CfogTemplate:
     """A frozen CFOG template and the modality it was cut from."""
@@ -133,19 +148,9 @@ class CfogBackend:
         results, features = self._search_all(template, works, factors, want)
         for crop, work, res in zip(crops, works, results):
             k = work.shape[0] / crop.shape[0]  # work pixels per crop pixel
-            # The NCC peak is a few pixels wide: smooth it to the grid's scale before sampling
-            # so it cannot fall between two grid points.
-            ksize = int(self.stride * k / res.stride) | 1
             dense = res.response.astype(np.float32)
             dense_maps.append(dense)
-            if ksize > 1:
-                dense = cv2.GaussianBlur(cv2.dilate(dense, np.ones((ksize, ksize), np.uint8)), (ksize, ksize), 0)
-            # Grid points are in crop pixels; work pixel coordinates are k times those.
-            map_x = np.tile((grid * k - res.origin[0]) / res.stride, (self.cells, 1)).astype(np.float32)
-            map_y = np.tile(((grid * k - res.origin[1]) / res.stride)[:, None], (1, self.cells)).astype(np.float32)
-            sampled = cv2.remap(dense, map_x, map_y, cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
-            maps.append(sampled)
+            maps.append(sample_on_grid(dense, grid, self.stride, k, res.origin, res.stride))
         gain, bias = self.same if template.modality == modality else self.cross
         score = gain * np.stack(maps) + bias
         # Every work crop has one size, so the dense maps share one grid (work px -> crop px: divide by k).

@@ -32,8 +32,8 @@ class TrackerConfig:
     # curve is broad, and the resampled descriptors bias it towards the smaller box (a zoom-in traced on
     # FLIR_00311 of the real development set shrank the box 28 -> 20 px while the truth grew to 50 px; with
     # each crop described it stayed near its size). Cross SR, on -> off: real dev 0.646 -> 0.676, synthetic dev
-    # 301-305 0.381 -> 0.380, 401-405 0.342 -> 0.348; cross mode at about half the speed (benchmark, 640x512:
-    # 40.0 -> 18.5 fps with the silhouette cue; docs/TRACKER.md, "Fifteenth session").
+    # 301-305 0.381 -> 0.380, 401-405 0.342 -> 0.348; cross mode slower (benchmark, 640x512: 40.0 fps
+    # before this session, 18.5 and 26.4 in two runs with the new defaults; docs/TRACKER.md, "Fifteenth session").
     heterologous_share_pyramid: bool = False
     # A heterologous frame takes its scale factor at the vertex of a parabola (in log scale) through the 3
     # scales' fused scores at the chosen cell, within the pyramid's range, instead of the best scale after the

@@ -59,10 +59,11 @@ def foreground_probability(crop: np.ndarray, target: tuple[float, float], bins: 
     h_out = np.bincount(idx[~inside], minlength=size) / n_out
     total = h_in + h_out
     p = np.where(total > 0, h_in / np.maximum(total, 1e-12), 0.5).astype(np.float32)
-    return _smoothed(p[idx], smooth)
+    return smoothed(p[idx], smooth)
 
 
-def _smoothed(prob: np.ndarray, smooth: float) -> np.ndarray:
+def smoothed(prob: np.ndarray, smooth: float) -> np.ndarray:
+    """``prob`` blurred by a Gaussian of sigma ``smooth`` px (0 = as it is), float32."""
     return (cv2.GaussianBlur(prob, (0, 0), smooth) if smooth > 0 else prob).astype(np.float32)
 
 
@@ -90,4 +91,4 @@ def template_weights(crop: np.ndarray, target: tuple[float, float], strength: fl
         k *= float(np.clip(separation(raw, target) / full_at, 0.0, 1.0))
     if k <= 0:
         return None
-    return ((1.0 - k) + k * _smoothed(raw, 1.0)).astype(np.float32)
+    return ((1.0 - k) + k * smoothed(raw, 1.0)).astype(np.float32)

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tracker.classic_backend import CROSS_MODALITY
-from tracker.foreground import foreground_probability, separation
+from tracker.classic_backend import CROSS_MODALITY, sample_on_grid
+from tracker.foreground import foreground_probability, separation, smoothed
 
 #: NCC -> logit for the cue, for a backend without a fitted cross-modal map of its own (``backend.cross``, which
 #: the CFOG and learned-descriptor backends have): CFOG's.
@@ -49,7 +49,7 @@ def silhouette_template(crop: np.ndarray, target: tuple[float, float], work_scal
     ``margin`` of its width and height on each side, shrunk by ``work_scale``; None where it is flat."""
     raw = foreground_probability(crop, target, smooth=0)
     sep = separation(raw, target)
-    prob = foreground_probability(crop, target, smooth=1.0)
+    prob = smoothed(raw, 1.0)  # as foreground_probability(..., smooth=1.0), from the one histogram pass
     h, w = prob.shape
     tw, th = float(target[0]) * (1 + 2 * margin), float(target[1]) * (1 + 2 * margin)
     x0, x1 = max(0, int(round((w - tw) / 2))), min(w, int(round((w + tw) / 2)))
@@ -67,24 +67,18 @@ def silhouette_ncc(template: SilhouetteTemplate, crops: np.ndarray, origin: floa
                    cells: int) -> np.ndarray:
     """``(S, cells, cells)`` NCC of the silhouette against each crop's intensity, sampled at the grid whose cell
     ``(i, j)`` is centred on the crop point ``(origin + stride * j, origin + stride * i)`` (as
-    ``tracker.backends.Response``), the dense map smoothed to the grid's scale first (a peak a few pixels wide
-    cannot fall between two grid points)."""
+    ``tracker.backends.Response``), resampled as the dense backends' maps are (``sample_on_grid``)."""
     k = template.scale
     th, tw = template.mask.shape
-    grid = (origin + stride * np.arange(cells, dtype=np.float32)) * k
+    grid = origin + stride * np.arange(cells, dtype=np.float32)
     # dense cell (y, x) is the placement whose top-left corner is (x, y): its centre is half the template on
-    map_x = np.tile(grid - (tw - 1) / 2, (cells, 1)).astype(np.float32)
-    map_y = np.tile((grid - (th - 1) / 2)[:, None], (1, cells)).astype(np.float32)
-    ksize = int(stride * k) | 1
+    centre = ((tw - 1) / 2, (th - 1) / 2)
     out = []
     for crop in crops:
         grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
         side = max(8, int(round(grey.shape[0] * k)))
         work = cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA).astype(np.float32)
-        dense = cv2.matchTemplate(work, template.mask, cv2.TM_CCOEFF_NORMED)
-        dense = np.nan_to_num(dense, nan=0.0, posinf=0.0, neginf=0.0)
-        if ksize > 1:
-            dense = cv2.GaussianBlur(cv2.dilate(dense, np.ones((ksize, ksize), np.uint8)), (ksize, ksize), 0)
-        out.append(cv2.remap(dense, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                             borderValue=-1.0))
+        dense = np.nan_to_num(cv2.matchTemplate(work, template.mask, cv2.TM_CCOEFF_NORMED),
+                              nan=0.0, posinf=0.0, neginf=0.0)
+        out.append(sample_on_grid(dense, grid, stride, k, centre, 1.0))
     return np.stack(out).astype(np.float32)

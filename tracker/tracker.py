@@ -310,8 +310,8 @@ class Tracker:
             tc = time.perf_counter()
             crops = self._search_crops(frames.get(m), m, tuple(predicted), sides)
             tn = time.perf_counter()
-            heterologous = st.templates[m][1] != m
-            pyramid = {} if heterologous and not cfg.heterologous_share_pyramid else self._pyramid(factors)
+            across = st.templates[m][1] != m  # a heterologous search
+            pyramid = {} if across and not cfg.heterologous_share_pyramid else self._pyramid(factors)
             r = self._blend(st, m, crops, self.backend.match(st.templates[m][0], crops, m, want, **pyramid), **pyramid)
             return r, tn - tc, time.perf_counter() - tn
 
