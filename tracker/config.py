@@ -48,6 +48,12 @@ class TrackerConfig:
     # noisier, and the motion prior is worth more (docs/TRACKER.md, seventh session; 0.6 -> 0.85 in the
     # twelfth, once the banded template was mixed in).
     heterologous_window: float = 0.85
+    # Camera motion compensation (tracker/camera_motion.py): each frame, the searched streams' frame-to-frame
+    # similarity (corner flow + RANSAC, the target's neighbourhood left out) moves the state's centre and size
+    # before the search, so the prior follows the background and the velocity is the target's own. An estimate
+    # needs ``camera_motion_min_inliers`` inliers, else the frame is searched uncompensated.
+    camera_motion: bool = False
+    camera_motion_min_inliers: int = 20
     response_up: int = 16
     total_stride: int = 8
     # Box head refinement: damped blend of the head's size into the scale estimate.
@@ -78,6 +84,12 @@ class TrackerConfig:
     # comes back from behind an occluder, where the tracker coasted, can score below what it did before.
     reacquire_relax: int = 60
     reacquire_near: float = 1.5
+    # A heterologous re-detection (every template searched in the other modality) takes only peaks within
+    # ``heterologous_reacquire_gate + heterologous_reacquire_growth * frames lost`` mean target sides of the
+    # coasted position (0 = anywhere): a look-alike 100 px off, taken 3 frames after the loss, was followed for
+    # the rest of the benchmark's ``misaligned`` scene. Chosen together with ``heterologous_second`` (above).
+    heterologous_reacquire_gate: float = 1.0
+    heterologous_reacquire_growth: float = 0.1
     # While lost the search area grows by this factor per frame up to ``max_search_growth``,
     # then the whole frame is scanned.
     search_growth: float = 1.5
@@ -146,6 +158,13 @@ class TrackerConfig:
     # off -> 0.15: synthetic dev 301-305 0.346 -> 0.381, 401-405 0.290 -> 0.342, real dev 0.648 -> 0.646
     # (docs/TRACKER.md, "Fifteenth session").
     heterologous_silhouette: float = 0.15
+    # ... and the bare box template is also searched with a second matcher (the hand-crafted CFOG one, beside the
+    # learned descriptor; none when the tracker runs on CFOG), its logits mixed into the bare box's at this
+    # weight (0 = off): the two describe structure differently, and a background edge that one of them
+    # matches with confidence the other seldom does. Cross SR with the re-detection gate below, off -> 0.3
+    # (same sitting): synthetic dev 301-305 0.385 -> 0.413, 401-405 0.361 -> 0.375, real dev 0.665 -> 0.707;
+    # benchmark 0.567 -> 0.563, cross mode about 0.8 times the speed (docs/TRACKER.md, "Sixteenth session").
+    heterologous_second: float = 0.3
     heterologous_silhouette_min: float = 0.4
     heterologous_silhouette_separation: float = 0.15
     # ... and the bare box template's pixels are weighed in its NCC by ``(1 - k) + k * p``, p being how much likelier
@@ -185,13 +204,14 @@ class TrackerConfig:
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
         for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask",
-                     "homologous_mask", "heterologous_silhouette", "heterologous_silhouette_min", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
+                     "homologous_mask", "heterologous_silhouette", "heterologous_second", "heterologous_silhouette_min", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
         for name in ("velocity_max_step", "velocity_max_innovation", "align_min_shift", "align_cycle_tolerance",
                      "reacquire_near", "heterologous_context", "heterologous_mask_separation",
-                     "heterologous_silhouette_separation"):
+                     "heterologous_silhouette_separation", "heterologous_reacquire_gate",
+                     "heterologous_reacquire_growth"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):
@@ -201,6 +221,10 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.reacquire_relax: must be an integer >= 0, got {self.reacquire_relax!r}")
         if not math.isfinite(self.reacquire_near):
             raise ConfigError(f"TrackerConfig.reacquire_near: must be a finite number, got {self.reacquire_near}")
+        if isinstance(self.camera_motion_min_inliers, bool) or not isinstance(self.camera_motion_min_inliers, int) \
+                or self.camera_motion_min_inliers < 3:
+            raise ConfigError("TrackerConfig.camera_motion_min_inliers: must be an integer >= 3, "
+                              f"got {self.camera_motion_min_inliers!r}")
         if self.relative_window < 1:
             raise ConfigError(f"TrackerConfig.relative_window: must be >= 1, got {self.relative_window}")
         if self.response_up < 1 or self.total_stride < 1:

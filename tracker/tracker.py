@@ -19,10 +19,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.errors import InputError
+from core.errors import ConfigError, InputError
 from core.geometry import context_size, crop_resize, validate_box
 from streams.frames import MODALITIES, FramePair
 from tracker.backends import MatcherBackend, Response
+from tracker.camera_motion import CameraMotion
+from tracker.classic_backend import CfogBackend
 from tracker.config import TrackerConfig
 from tracker.foreground import template_weights
 from tracker.health import HealthMonitor
@@ -64,6 +66,9 @@ class TrackState:
     banded: dict[str, Any] = field(default_factory=dict)
     # search modality -> the init target's silhouette, where it passed its check (``heterologous_silhouette``).
     silhouette: dict[str, Any] = field(default_factory=dict)
+    # search modality -> the bare box template on the second matcher, whose maps are mixed in
+    # (``heterologous_second``).
+    second: dict[str, Any] = field(default_factory=dict)
     lost: bool = False
     weak_frames: int = 0
     growth: float = 1.0
@@ -87,13 +92,23 @@ class Tracker:
     """``init(frames, box, modality)`` then ``update(frames) -> TrackResult`` per frame."""
 
     def __init__(self, backend: MatcherBackend, config: TrackerConfig | None = None,
-                 mapping: ModalityMapping | None = None):
+                 mapping: ModalityMapping | None = None, second: MatcherBackend | None = None):
+        """``second``: the matcher whose opinion is mixed into heterologous searches (``heterologous_second``);
+        by default the CFOG matcher beside a backend built on it (the learned descriptor, which scores the
+        same grid), and none beside CFOG itself or any other backend."""
         self.backend = backend
         self.config = config or TrackerConfig()
+        if (second is None and self.config.heterologous_second > 0 and isinstance(backend, CfogBackend)
+                and type(backend) is not CfogBackend):
+            second = CfogBackend()
+        self.second = second
         self.mapping = mapping or ModalityMapping()
         self.state: TrackState | None = None
         self._health = HealthMonitor(self.config.blank_std, self.config.saturated_fraction, self.config.frozen_mad)
         self._windows: dict[tuple[int, int], np.ndarray] = {}
+        self._camera: dict[str, CameraMotion] = {}
+        #: The camera motion applied on the latest frame (``camera_motion``): modality, zoom, shift, inliers.
+        self.camera: dict[str, Any] | None = None
         #: The IR offset that ``init`` estimated (``auto_align``), or None when it kept the mapping.
         self.alignment: dict[str, float] | None = None
 
@@ -159,20 +174,33 @@ class Tracker:
                                for m in MODALITIES}
         if banded is not None and not alone:
             state.banded = {m: banded for m, (_, source) in state.templates.items() if source != m}
+        if heterologous and cfg.heterologous_second > 0 and self.second is not None:
+            # the bare box template again, colour-weighted alike, on the second matcher
+            template = self._encode(*exemplar, modality, cfg.heterologous_mask, backend=self.second)
+            state.second = {m: template for m, (_, source) in state.templates.items() if source != m}
         if heterologous and cfg.heterologous_silhouette > 0:
             state.silhouette = self._silhouettes(frames, state, exemplar, usable=set(encoded))
         state.reference = self._reference_confidence(frames, state, usable=set(encoded))
         self.state = state
+        self._camera, self.camera = {}, None
+        if cfg.camera_motion:
+            for m in state.templates:
+                self._camera[m] = CameraMotion(min_inliers=cfg.camera_motion_min_inliers)
+                if m in encoded:
+                    self._camera[m].observe(frames.get(m))
 
-    def _encode(self, crop: np.ndarray, target: tuple[float, float], modality: str, mask: float) -> Any:
-        """The backend's template of an exemplar crop, its pixels colour-weighted at strength ``mask``
-        (``heterologous_mask`` / ``homologous_mask``) where the backend takes weights."""
+    def _encode(self, crop: np.ndarray, target: tuple[float, float], modality: str, mask: float,
+                backend: MatcherBackend | None = None) -> Any:
+        """The template of an exemplar crop on ``backend`` (the tracker's by default), its pixels
+        colour-weighted at strength ``mask`` (``heterologous_mask`` / ``homologous_mask``) where the backend
+        takes weights."""
+        backend = backend or self.backend
         weights = None
-        if mask > 0 and getattr(self.backend, "accepts_weights", False):
+        if mask > 0 and getattr(backend, "accepts_weights", False):
             weights = template_weights(crop, target, mask, self.config.heterologous_mask_separation)
         if weights is None:
-            return self.backend.encode(crop, modality, target=target)
-        return self.backend.encode(crop, modality, target=target, weights=weights)
+            return backend.encode(crop, modality, target=target)
+        return backend.encode(crop, modality, target=target, weights=weights)
 
     def _silhouettes(self, frames: FramePair, state: TrackState, exemplar, usable: set[str]) -> dict[str, Any]:
         """The init target's silhouette (:mod:`tracker.silhouette`) for each modality searched with a
@@ -297,6 +325,9 @@ class Tracker:
         health = {m: self._health.check(m, frames.get(m)) for m in st.templates}
         usable = [m for m in st.templates if health[m].usable]
         timings: dict[str, float] = {}
+        if cfg.camera_motion:
+            self._compensate(frames, health)
+            timings["motion_ms"] = 1e3 * (time.perf_counter() - t0)
         if not usable:
             return self._blind(frames.index, health, timings, t0)
         side = self._search_side(st)
@@ -353,6 +384,33 @@ class Tracker:
         )
 
     # -------------------------------------------------------------- helpers
+    def _compensate(self, frames: FramePair, health: dict) -> None:
+        """Move the state with the camera (``camera_motion``, :mod:`tracker.camera_motion`): the searched
+        streams' frame-to-frame similarity, the best supported one, applied to the centre and the size, so
+        that the prediction, the window and the coast follow the background and the velocity prior learns
+        the target's own motion. A stream that is unusable this frame starts again on its next good frame."""
+        st, best = self.state, None
+        for m, camera in self._camera.items():
+            if not health[m].usable:
+                camera.reset()
+                continue
+            box = self.mapping.box_to(m, st.box)
+            grown = np.array([*(box[:2] - box[2:] * 0.25), *(box[2:] * 1.5)])  # the target and a margin
+            motion = camera.estimate(frames.get(m), exclude=grown)
+            if motion is not None and (best is None or motion.inliers > best[1].inliers):
+                best = (m, motion)
+        self.camera = None
+        if best is None:
+            return
+        m, motion = best
+        before = np.array(self.mapping.point_to(m, tuple(st.center)))
+        after = np.array(motion.apply(tuple(before)))
+        st.center = np.array(self.mapping.point_from(m, tuple(after)))
+        st.size = st.size * motion.zoom
+        self._clamp()
+        self.camera = {"modality": m, "zoom": motion.zoom, "shift": (after - before).tolist(),
+                       "inliers": motion.inliers}
+
     def _each_modality(self, work, modalities: list[str]) -> dict[str, Any]:
         """``{m: work(m)}``; with ``parallel_modalities`` and two modalities, the second runs on a worker
         thread (the crops, OpenCV and torch release the GIL, so the two searches overlap on two cores)."""
@@ -398,6 +456,23 @@ class Tracker:
         for k, ((cx, cy), side) in enumerate(zip(centres, sides)):
             xs, ys = cx + side * offset_x, cy + side * offset_y
             mask[k] = np.outer((ys >= 0) & (ys <= h_img), (xs >= 0) & (xs <= w_img))
+        return mask
+
+    def _gate(self, centres: list[tuple[float, float]], sides: list[float], r: Response) -> np.ndarray:
+        """``(S, H, W)`` 1 where crop ``s``'s cell lies within the re-detection gate around the coasted
+        position, else 0 (``heterologous_reacquire_gate``): ``gate + gate_growth * frames lost`` times the
+        target's mean side. A heterologous template scores look-alikes and background structure nearly as
+        well as the target, and a re-detection far beyond where the target could have gone locks on to one."""
+        cfg, st = self.config, self.state
+        _, h, w = r.score.shape
+        radius = (cfg.heterologous_reacquire_gate + cfg.heterologous_reacquire_growth * st.frames_lost) \
+            * float(np.sqrt(np.prod(st.size)))
+        offset_x = self._cell_offsets(r, w) / cfg.instance_size
+        offset_y = self._cell_offsets(r, h) / cfg.instance_size
+        mask = np.empty((len(centres), h, w), np.float32)
+        for k, ((cx, cy), side) in enumerate(zip(centres, sides)):
+            dx, dy = cx + side * offset_x - st.center[0], cy + side * offset_y - st.center[1]
+            mask[k] = (dy[:, None] ** 2 + dx[None, :] ** 2) <= radius ** 2
         return mask
 
     def _weights(self, probs: dict[str, np.ndarray]) -> dict[str, float]:
@@ -605,6 +680,8 @@ class Tracker:
         responses = self._each_modality(search, usable)
         r = next(iter(responses.values()))
         inside = self._inside(centres, sides, r)
+        if cfg.heterologous_reacquire_gate > 0 and all(st.templates[m][1] != m for m in responses):
+            inside = inside * self._gate(centres, sides, r)
         probs = {m: R.sigmoid(r.score) * inside for m, r in responses.items()}
         geometry = (r.origin, r.stride)
         weights = self._weights(probs)
@@ -648,12 +725,20 @@ class Tracker:
 
     def _blend(self, state: TrackState, modality: str, crops: np.ndarray, r: Response, **kw) -> Response:
         """``r`` with the heterologous template's extra maps mixed into its logits, where the template searched
-        in ``modality`` has them: its banded twin's (``heterologous_blend``), then the init target's silhouette
-        (``heterologous_silhouette``). The dense map (peak refinement) stays the bare box's."""
-        twin, sil = state.banded.get(modality), state.silhouette.get(modality)
-        if twin is None and sil is None:
+        in ``modality`` has them: the second matcher's (``heterologous_second``), then its banded twin's
+        (``heterologous_blend``), then the init target's silhouette (``heterologous_silhouette``). The dense map
+        (peak refinement) stays the bare box's."""
+        twin, sil, second = state.banded.get(modality), state.silhouette.get(modality), state.second.get(modality)
+        if twin is None and sil is None and second is None:
             return r
         score = r.score
+        if second is not None:
+            other = self.second.match(second, crops, modality)
+            if other.score.shape != score.shape or (other.origin, other.stride) != (r.origin, r.stride):
+                raise ConfigError(f"TrackerConfig.heterologous_second: the second matcher ({self.second.name}) "
+                                  f"scores a different grid from {self.backend.name}'s; set it to 0")
+            c = self.config.heterologous_second
+            score = (1 - c) * score + c * other.score
         if twin is not None:
             b = self.config.heterologous_blend
             score = (1 - b) * score + b * self.backend.match(twin, crops, modality, **kw).score
