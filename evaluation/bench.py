@@ -234,7 +234,8 @@ def _settings(config: dict[str, Any]) -> str:
             "reacquire_relax", "reacquire_near", "heterologous_window", "heterologous_context",
             "heterologous_blend", "heterologous_mask", "heterologous_mask_separation", "homologous_mask",
             "heterologous_silhouette", "heterologous_silhouette_min", "heterologous_silhouette_separation",
-            "heterologous_share_pyramid", "heterologous_scale_fit")
+            "heterologous_share_pyramid", "heterologous_scale_fit", "heterologous_second",
+            "heterologous_reacquire_gate", "heterologous_reacquire_growth", "camera_motion")
     return ", ".join(f"{k}={config[k]}" for k in keys if k in config) or "defaults"
 
 
