@@ -24,12 +24,11 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Motion:
-    """A similarity transform ``p' = A p + t`` between two frames (full-resolution px) and how well it is
-    supported: ``inliers`` of ``tracked`` flow vectors."""
+    """A similarity transform ``p' = A p + t`` between two frames (full-resolution px) and its support: the
+    number of RANSAC ``inliers``."""
 
     matrix: np.ndarray  # 2x3
     inliers: int
-    tracked: int
 
     @property
     def zoom(self) -> float:
@@ -113,4 +112,4 @@ class CameraMotion:
         # back to full-resolution px: p_small = s p, so A stays and t scales by 1 / s
         matrix = matrix.astype(np.float64)
         matrix[:, 2] /= scale
-        return Motion(matrix, inliers, int(len(src)))
+        return Motion(matrix, inliers)

@@ -86,8 +86,8 @@ class TrackerConfig:
     reacquire_near: float = 1.5
     # A heterologous re-detection (every template searched in the other modality) takes only peaks within
     # ``heterologous_reacquire_gate + heterologous_reacquire_growth * frames lost`` mean target sides of the
-    # coasted position (0 = anywhere): a look-alike 100 px off, taken 3 frames after the loss, was followed for
-    # the rest of the benchmark's ``misaligned`` scene. Chosen together with ``heterologous_second`` (above).
+    # coasted position (0 = anywhere): a structure about 110 px off, taken 3 frames after the loss, was followed for
+    # the rest of the benchmark's ``misaligned`` scene. Chosen together with ``heterologous_second`` (below).
     heterologous_reacquire_gate: float = 1.0
     heterologous_reacquire_growth: float = 0.1
     # While lost the search area grows by this factor per frame up to ``max_search_growth``,
@@ -158,15 +158,15 @@ class TrackerConfig:
     # off -> 0.15: synthetic dev 301-305 0.346 -> 0.381, 401-405 0.290 -> 0.342, real dev 0.648 -> 0.646
     # (docs/TRACKER.md, "Fifteenth session").
     heterologous_silhouette: float = 0.15
+    heterologous_silhouette_min: float = 0.4
+    heterologous_silhouette_separation: float = 0.15
     # ... and the bare box template is also searched with a second matcher (the hand-crafted CFOG one, beside the
     # learned descriptor; none when the tracker runs on CFOG), its logits mixed into the bare box's at this
     # weight (0 = off): the two describe structure differently, and a background edge that one of them
-    # matches with confidence the other seldom does. Cross SR with the re-detection gate below, off -> 0.3
+    # matches with confidence the other seldom does. Cross SR with the re-detection gate above, off -> 0.3
     # (same sitting): synthetic dev 301-305 0.385 -> 0.413, 401-405 0.361 -> 0.375, real dev 0.665 -> 0.707;
     # benchmark 0.567 -> 0.563, cross mode about 0.8 times the speed (docs/TRACKER.md, "Sixteenth session").
     heterologous_second: float = 0.3
-    heterologous_silhouette_min: float = 0.4
-    heterologous_silhouette_separation: float = 0.15
     # ... and the bare box template's pixels are weighed in its NCC by ``(1 - k) + k * p``, p being how much likelier
     # the pixel's colour is inside the box than in the ring around it on the init frame, k = ``heterologous_mask``
     # (tracker/foreground.py; 0 = evenly): a walker that fills under half of its box is matched more by its own

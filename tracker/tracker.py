@@ -445,18 +445,19 @@ class Tracker:
         ``mask_outside`` off). A crop that overhangs the frame is mean-padded, and the padding's edge is a strong
         artificial structure a weak (heterologous) template can lock on to; the tracker clamps its centre to
         the image anyway, so a peak out there can only be that artefact."""
-        cfg, st = self.config, self.state
-        if not cfg.mask_outside:
+        if not self.config.mask_outside:
             return 1.0
+        w_img, h_img = self.state.image_size
+        return np.stack([np.outer((ys >= 0) & (ys <= h_img), (xs >= 0) & (xs <= w_img))
+                         for xs, ys in self._cell_points(centres, sides, r)]).astype(np.float32)
+
+    def _cell_points(self, centres: list[tuple[float, float]], sides: list[float], r: Response):
+        """For each crop (centre and side in reference px), the reference-px x of ``r``'s cell columns and y of
+        its cell rows: where each cell would put the target's centre."""
         _, h, w = r.score.shape
-        w_img, h_img = st.image_size
-        offset_x = self._cell_offsets(r, w) / cfg.instance_size
-        offset_y = self._cell_offsets(r, h) / cfg.instance_size
-        mask = np.empty((len(centres), h, w), np.float32)
-        for k, ((cx, cy), side) in enumerate(zip(centres, sides)):
-            xs, ys = cx + side * offset_x, cy + side * offset_y
-            mask[k] = np.outer((ys >= 0) & (ys <= h_img), (xs >= 0) & (xs <= w_img))
-        return mask
+        offset_x = self._cell_offsets(r, w) / self.config.instance_size
+        offset_y = self._cell_offsets(r, h) / self.config.instance_size
+        return [(cx + side * offset_x, cy + side * offset_y) for (cx, cy), side in zip(centres, sides)]
 
     def _gate(self, centres: list[tuple[float, float]], sides: list[float], r: Response) -> np.ndarray:
         """``(S, H, W)`` 1 where crop ``s``'s cell lies within the re-detection gate around the coasted
@@ -464,16 +465,10 @@ class Tracker:
         target's mean side. A heterologous template scores look-alikes and background structure nearly as
         well as the target, and a re-detection far beyond where the target could have gone locks on to one."""
         cfg, st = self.config, self.state
-        _, h, w = r.score.shape
         radius = (cfg.heterologous_reacquire_gate + cfg.heterologous_reacquire_growth * st.frames_lost) \
             * float(np.sqrt(np.prod(st.size)))
-        offset_x = self._cell_offsets(r, w) / cfg.instance_size
-        offset_y = self._cell_offsets(r, h) / cfg.instance_size
-        mask = np.empty((len(centres), h, w), np.float32)
-        for k, ((cx, cy), side) in enumerate(zip(centres, sides)):
-            dx, dy = cx + side * offset_x - st.center[0], cy + side * offset_y - st.center[1]
-            mask[k] = (dy[:, None] ** 2 + dx[None, :] ** 2) <= radius ** 2
-        return mask
+        return np.stack([((ys[:, None] - st.center[1]) ** 2 + (xs[None, :] - st.center[0]) ** 2) <= radius ** 2
+                         for xs, ys in self._cell_points(centres, sides, r)]).astype(np.float32)
 
     def _weights(self, probs: dict[str, np.ndarray]) -> dict[str, float]:
         cfg = self.config
