@@ -184,6 +184,19 @@ class TrackerConfig:
     # (0.731 -> 0.723), where the dropout scene lost 0.167 against its clean twin (the issue allows 0.05), at
     # about 0.8 times the speed (docs/TRACKER.md, "Fourteenth session").
     homologous_mask: float = 0.0
+    # The reported box's left and right edges are moved to those of the target's pixels in the searched image
+    # (tracker/extent.py): a walker's tight box is 20 px wide with its legs together and 50 px in
+    # mid-stride, and the search keeps one width. "heterologous": for heterologous searches only (cross mode,
+    # and a fused modality searched with the other's template); "all": every search (the most trusted
+    # modality's image); "off". Only the reported box changes: the search keeps its own size. Used for a
+    # target only where, on the init frame, the searched image's measurement of the known box overlaps it by
+    # ``extent_check`` (IoU) at least (docs/TRACKER.md, "Seventeenth session").
+    box_extent: str = "heterologous"
+    extent_check: float = 0.7
+    # ... and only for an upright target, whose init box is at least this many times as tall as it is wide (0 =
+    # any): a walker's width changes with its pose, a vehicle's box only scales, which the search follows, and
+    # on the synthetic development sets the measurement cost the car scenes (day) 0.05 SR each.
+    extent_aspect: float = 1.5
     # Fused mode: search the two modalities at once, the second on a worker thread (same results).
     parallel_modalities: bool = True
     # Modality health: a frame is unusable when blank, saturated or frozen.
@@ -201,17 +214,19 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.scales: must be an odd number >= 1, got {self.scales}")
         if self.peak_refine not in ("auto", "on", "off"):
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
+        if self.box_extent not in ("off", "heterologous", "all"):
+            raise ConfigError(f"TrackerConfig.box_extent: '{self.box_extent}' is not one of off, heterologous, all")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
         for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask",
-                     "homologous_mask", "heterologous_silhouette", "heterologous_second", "heterologous_silhouette_min", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
+                     "homologous_mask", "heterologous_silhouette", "heterologous_second", "heterologous_silhouette_min", "extent_check", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
         for name in ("velocity_max_step", "velocity_max_innovation", "align_min_shift", "align_cycle_tolerance",
                      "reacquire_near", "heterologous_context", "heterologous_mask_separation",
                      "heterologous_silhouette_separation", "heterologous_reacquire_gate",
-                     "heterologous_reacquire_growth"):
+                     "heterologous_reacquire_growth", "extent_aspect"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"TrackerConfig.{name}: must be >= 0, got {getattr(self, name)}")
         if not all(isinstance(f, (int, float)) and 0.2 <= f <= 5.0 for f in self.scan_scales):

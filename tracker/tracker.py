@@ -20,12 +20,13 @@ import cv2
 import numpy as np
 
 from core.errors import ConfigError, InputError
-from core.geometry import context_size, crop_resize, validate_box
+from core.geometry import context_size, crop_resize, iou, validate_box
 from streams.frames import MODALITIES, FramePair
 from tracker.backends import MatcherBackend, Response
 from tracker.camera_motion import CameraMotion
 from tracker.classic_backend import CfogBackend
 from tracker.config import TrackerConfig
+from tracker.extent import measure_extent
 from tracker.foreground import template_weights
 from tracker.health import HealthMonitor
 from tracker.mapping import ModalityMapping
@@ -69,6 +70,8 @@ class TrackState:
     # search modality -> the bare box template on the second matcher, whose maps are mixed in
     # (``heterologous_second``).
     second: dict[str, Any] = field(default_factory=dict)
+    # Search modalities whose image measures the target's extent (``box_extent``, its init-frame check passed).
+    extent: set = field(default_factory=set)
     lost: bool = False
     weak_frames: int = 0
     growth: float = 1.0
@@ -181,6 +184,7 @@ class Tracker:
         if heterologous and cfg.heterologous_silhouette > 0:
             state.silhouette = self._silhouettes(frames, state, exemplar, usable=set(encoded))
         state.reference = self._reference_confidence(frames, state, usable=set(encoded))
+        state.extent = self._extent_check(frames, state, usable=set(encoded))
         self.state = state
         self._camera, self.camera = {}, None
         if cfg.camera_motion:
@@ -248,6 +252,32 @@ class Tracker:
             cols = np.abs(self._cell_offsets(r, probs.shape[1])) <= r.stride
             found.append(float(probs[np.ix_(rows, cols)].max()))
         return min(found) if found else None
+
+    def _extent_check(self, frames: FramePair, state: TrackState, usable: set[str]) -> set[str]:
+        """The search modalities whose init-frame image, measured at the known box (:mod:`tracker.extent`), gives
+        a box overlapping it by ``extent_check`` at least (``box_extent``); none for a target less upright than
+        ``extent_aspect``, or in a modality unusable at init."""
+        cfg, found = self.config, set()
+        if state.init_size[1] < cfg.extent_aspect * state.init_size[0]:
+            return found
+        for m, (_, source) in state.templates.items():
+            if cfg.box_extent == "off" or (cfg.box_extent == "heterologous" and source == m) or m not in usable:
+                continue
+            known = self.mapping.box_to(m, state.box)
+            measured = measure_extent(frames.get(m), known)
+            if measured is not None and float(iou(measured, known)[0]) >= cfg.extent_check:
+                found.add(m)
+        return found
+
+    def _extent(self, frames: FramePair, weights: dict[str, float]) -> np.ndarray:
+        """The box to report: the state's, its left and right edges moved to the target's pixels in the most
+        trusted searched image that measures them (``box_extent``, :mod:`tracker.extent`)."""
+        st = self.state
+        for m in sorted((m for m in st.extent if m in weights), key=lambda m: -weights[m]):
+            measured = measure_extent(frames.get(m), self.mapping.box_to(m, st.box))
+            if measured is not None:
+                return self.mapping.box_from(m, measured)
+        return st.box
 
     def _align(self, frames: FramePair, state: TrackState, template: Any, modality: str) -> bool:
         """Correct the mapping of unaligned streams by the target's offset between them; return whether it did.
@@ -370,12 +400,13 @@ class Tracker:
         if heterologous and cfg.heterologous_scale_fit and len(factors) == 3:
             factor = self._fitted_factor(fused, cell_y, cell_x, factor)
         state = self._advance(confidence, predicted, disp * crop_scale, factor, head_size)
+        box = self._extent(frames, weights)
         timings["post_ms"] = 1e3 * (time.perf_counter() - tp)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
         maps = {m: p for m, p in probs.items()}
         maps["fused"] = fused
         return TrackResult(
-            index=frames.index, box=st.box, box_infrared=self.mapping.box_to("infrared", st.box),
+            index=frames.index, box=box, box_infrared=self.mapping.box_to("infrared", box),
             score=float(max(r.score.max() for r in responses.values())), confidence=confidence, state=state,
             modalities=tuple(usable), weights=weights, health={m: h.status for m, h in health.items()},
             best_scale=best, score_maps=maps, windowed=windowed,
@@ -700,7 +731,8 @@ class Tracker:
             st.frames_lost += 1
             st.growth = min(st.growth * cfg.search_growth, cfg.max_search_growth)
             state = "lost"
-        return TrackResult(index=frames.index, box=st.box, box_infrared=self.mapping.box_to("infrared", st.box),
+        box = self._extent(frames, weights)
+        return TrackResult(index=frames.index, box=box, box_infrared=self.mapping.box_to("infrared", box),
                            score=float("nan"), confidence=confidence, state=state, modalities=tuple(usable),
                            weights=weights, health={m: h.status for m, h in health.items()}, best_scale=-1,
                            score_maps={"fused": fused[tile:tile + 1]},
