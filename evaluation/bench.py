@@ -235,7 +235,8 @@ def _settings(config: dict[str, Any]) -> str:
             "heterologous_blend", "heterologous_mask", "heterologous_mask_separation", "homologous_mask",
             "heterologous_silhouette", "heterologous_silhouette_min", "heterologous_silhouette_separation",
             "heterologous_share_pyramid", "heterologous_scale_fit", "heterologous_second",
-            "heterologous_reacquire_gate", "heterologous_reacquire_growth", "camera_motion")
+            "heterologous_reacquire_gate", "heterologous_reacquire_growth", "camera_motion", "camera_velocity_decay",
+            "box_extent", "extent_check", "extent_aspect", "verify_below", "verify_tiles", "verify_margin")
     return ", ".join(f"{k}={config[k]}" for k in keys if k in config) or "defaults"
 
 

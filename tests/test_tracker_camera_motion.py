@@ -92,12 +92,35 @@ def test_the_tracker_moves_its_state_with_the_camera_and_reports_it():
     assert np.hypot(*tracker.state.motion.velocity) < 1.0
 
 
-def test_off_by_default():
+def test_off_gives_no_estimate():
     frames, boxes = _panning_scene(n=3)
-    tracker = Tracker(CfogBackend(), TrackerConfig(mode="cross", auto_align=False))
+    tracker = Tracker(CfogBackend(), TrackerConfig(mode="cross", camera_motion="off", auto_align=False))
     tracker.init(frames[0], boxes[0], "visible")
     result = tracker.update(frames[1])
     assert tracker.camera is None and "motion_ms" not in result.timings
+    assert tracker.state.motion.decay == tracker.config.velocity_decay
+
+
+def test_heterologous_compensates_heterologous_searches_only():
+    frames, boxes = _panning_scene(n=3)
+    for mode, on in (("cross", True), ("fused", False), ("visible", False)):
+        config = TrackerConfig(mode=mode, camera_motion="heterologous", auto_align=False)
+        tracker = Tracker(CfogBackend(), config)
+        tracker.init(frames[0], boxes[0], "visible")
+        result = tracker.update(frames[1])
+        assert (tracker.camera is not None) == on and ("motion_ms" in result.timings) == on, mode
+        # while compensating, the coast keeps the target's own velocity (camera_velocity_decay)
+        expected = config.camera_velocity_decay if on else config.velocity_decay
+        assert tracker.state.motion.decay == expected, mode
+
+
+def test_camera_motion_values():
+    assert TrackerConfig(camera_motion=True).camera_motion == "all"  # the older flag
+    assert TrackerConfig(camera_motion=False).camera_motion == "off"
+    with pytest.raises(ConfigError, match="camera_motion"):
+        TrackerConfig(camera_motion="sometimes")
+    with pytest.raises(ConfigError, match="camera_velocity_decay"):
+        TrackerConfig(camera_velocity_decay=1.5)
 
 
 @pytest.mark.parametrize("value", [2, True, 2.5])

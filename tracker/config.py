@@ -51,9 +51,15 @@ class TrackerConfig:
     # Camera motion compensation (tracker/camera_motion.py): each frame, the searched streams' frame-to-frame
     # similarity (corner flow + RANSAC, the target's neighbourhood left out) moves the state's centre and size
     # before the search, so the prior follows the background and the velocity is the target's own. An estimate
-    # needs ``camera_motion_min_inliers`` inliers, else the frame is searched uncompensated.
-    camera_motion: bool = False
+    # needs ``camera_motion_min_inliers`` inliers, else the frame is searched uncompensated. "heterologous": for
+    # a target searched with the other modality's template (cross mode, and fused mode without a usable second
+    # image at init); "all": always; "off" (true and false mean "all" and "off").
+    camera_motion: str = "heterologous"
     camera_motion_min_inliers: int = 20
+    # ... and with it on, the velocity, then the target's own over the ground, decays by this per unseen frame
+    # instead of ``velocity_decay``: a walker behind a pillar walks on while the camera pans, and a coast that
+    # slows down in the image ran the box off the target (docs/TRACKER.md, "Sixteenth session").
+    camera_velocity_decay: float = 1.0
     response_up: int = 16
     total_stride: int = 8
     # Box head refinement: damped blend of the head's size into the scale estimate.
@@ -130,6 +136,13 @@ class TrackerConfig:
     # ... and the first crop is also searched at these factors of the target's size (1 is
     # always searched; () = the last size only).
     scan_scales: tuple[float, ...] = ()
+    # While a heterologous target is followed at under ``verify_below`` times its init-frame score (the median
+    # of the latest tracking frames; 0 = off), ``verify_tiles`` more crops of the frame are searched each frame
+    # in turn, away from the followed position, and the tracker moves to a peak that scores ``verify_margin``
+    # above what it follows (docs/TRACKER.md, "Seventeenth session").
+    verify_below: float = 0.0
+    verify_tiles: int = 2
+    verify_margin: float = 0.2
     # Move the grid peak to the maximum of the matcher's own dense response within one grid step
     # (tracker/refine.py): "on", "off", or "auto" = where the backend asks for it (``refine_peaks``: the
     # learned descriptor, whose broad peaks the grid resampling biases; not CFOG, which lost SR by it).
@@ -216,10 +229,15 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.box_extent not in ("off", "heterologous", "all"):
             raise ConfigError(f"TrackerConfig.box_extent: '{self.box_extent}' is not one of off, heterologous, all")
+        if isinstance(self.camera_motion, bool):  # the older flag
+            object.__setattr__(self, "camera_motion", "all" if self.camera_motion else "off")
+        if self.camera_motion not in ("off", "heterologous", "all"):
+            raise ConfigError(f"TrackerConfig.camera_motion: '{self.camera_motion}' is not one of off, "
+                              "heterologous, all")
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
         for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask",
-                     "homologous_mask", "heterologous_silhouette", "heterologous_second", "heterologous_silhouette_min", "extent_check", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
+                     "homologous_mask", "heterologous_silhouette", "heterologous_second", "heterologous_silhouette_min", "extent_check", "verify_below", "verify_margin", "camera_velocity_decay", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")
@@ -240,6 +258,8 @@ class TrackerConfig:
                 or self.camera_motion_min_inliers < 3:
             raise ConfigError("TrackerConfig.camera_motion_min_inliers: must be an integer >= 3, "
                               f"got {self.camera_motion_min_inliers!r}")
+        if isinstance(self.verify_tiles, bool) or not isinstance(self.verify_tiles, int) or self.verify_tiles < 0:
+            raise ConfigError(f"TrackerConfig.verify_tiles: must be an integer >= 0, got {self.verify_tiles!r}")
         if self.relative_window < 1:
             raise ConfigError(f"TrackerConfig.relative_window: must be >= 1, got {self.relative_window}")
         if self.response_up < 1 or self.total_stride < 1:

@@ -49,6 +49,19 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+def _tiles(region: tuple[float, float, float, float], side: float) -> list[tuple[float, float]]:
+    """Centres of search crops of ``side`` covering ``region`` (x0, y0, x1, y1), a quarter side overlapping."""
+    x0, y0, x1, y1 = region
+    step = 0.75 * side
+
+    def along(lo: float, hi: float) -> np.ndarray:
+        if hi - lo <= side:
+            return np.array([(lo + hi) / 2])
+        return np.linspace(lo + side / 2, hi - side / 2, int(np.ceil((hi - lo - side) / step)) + 1)
+
+    return [(float(x), float(y)) for y in along(y0, y1) for x in along(x0, x1)]
+
+
 def _other(modality: str) -> str:
     return "infrared" if modality == "visible" else "visible"
 
@@ -78,6 +91,7 @@ class TrackState:
     frames_lost: int = 0
     frame: int = 0
     scan_cursor: int = 0
+    verify_cursor: int = 0
     motion: VelocityModel = field(default_factory=VelocityModel)
     # Confidences of the latest tracking (not weak) frames, for ``relative_weak`` and ``relative_reacquire``
     # (``init`` sizes it to the config's ``relative_window``).
@@ -187,7 +201,8 @@ class Tracker:
         state.extent = self._extent_check(frames, state, usable=set(encoded))
         self.state = state
         self._camera, self.camera = {}, None
-        if cfg.camera_motion:
+        if cfg.camera_motion == "all" or (cfg.camera_motion == "heterologous" and heterologous):
+            state.motion.decay = cfg.camera_velocity_decay
             for m in state.templates:
                 self._camera[m] = CameraMotion(min_inliers=cfg.camera_motion_min_inliers)
                 if m in encoded:
@@ -355,7 +370,7 @@ class Tracker:
         health = {m: self._health.check(m, frames.get(m)) for m in st.templates}
         usable = [m for m in st.templates if health[m].usable]
         timings: dict[str, float] = {}
-        if cfg.camera_motion:
+        if self._camera:
             self._compensate(frames, health)
             timings["motion_ms"] = 1e3 * (time.perf_counter() - t0)
         if not usable:
@@ -400,6 +415,8 @@ class Tracker:
         if heterologous and cfg.heterologous_scale_fit and len(factors) == 3:
             factor = self._fitted_factor(fused, cell_y, cell_x, factor)
         state = self._advance(confidence, predicted, disp * crop_scale, factor, head_size)
+        if state != "lost" and self._verify(frames, usable, side, confidence):
+            state = "redetected"
         box = self._extent(frames, weights)
         timings["post_ms"] = 1e3 * (time.perf_counter() - tp)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
@@ -674,15 +691,7 @@ class Tracker:
         """
         cfg, st = self.config, self.state
         self._coast()
-        x0, y0, x1, y1 = self._scan_region(side)
-        step = 0.75 * side
-
-        def centres_along(lo: float, hi: float) -> np.ndarray:
-            if hi - lo <= side:
-                return np.array([(lo + hi) / 2])
-            return np.linspace(lo + side / 2, hi - side / 2, int(np.ceil((hi - lo - side) / step)) + 1)
-
-        centres = [(float(x), float(y)) for y in centres_along(y0, y1) for x in centres_along(x0, x1)]
+        centres = _tiles(self._scan_region(side), side)
         centres.sort(key=lambda c: (c[0] - st.center[0]) ** 2 + (c[1] - st.center[1]) ** 2)
         if cfg.scan_at_prediction:  # the prediction first, then the grid points not within a quarter side of it
             here = (float(st.center[0]), float(st.center[1]))
@@ -699,28 +708,12 @@ class Tracker:
         extra = [f for f in cfg.scan_scales if f != 1.0]
         centres, sides = centres + [centres[0]] * len(extra), sides + [side * f for f in extra]
 
-        def search(m: str) -> Response:
-            crops = np.concatenate([self._search_crops(frames.get(m), m, c, [s]) for c, s in zip(centres, sides)])
-            return self._blend(st, m, crops, self.backend.match(st.templates[m][0], crops, m))
-
-        responses = self._each_modality(search, usable)
-        r = next(iter(responses.values()))
-        inside = self._inside(centres, sides, r)
-        if cfg.heterologous_reacquire_gate > 0 and all(st.templates[m][1] != m for m in responses):
-            inside = inside * self._gate(centres, sides, r)
-        probs = {m: R.sigmoid(r.score) * inside for m, r in responses.items()}
-        geometry = (r.origin, r.stride)
-        weights = self._weights(probs)
-        fused = sum(weights[m] * probs[m] for m in probs)
+        responses, weights, fused = self._search_tiles(frames, usable, centres, sides,
+                                                       gated=cfg.heterologous_reacquire_gate > 0)
         peaks = fused.reshape(len(fused), -1).max(axis=1)
         peaks[len(peaks) - len(extra):] *= cfg.scale_penalty  # as in tracking: a change of size must earn it
         tile = int(np.argmax(peaks))
-        confidence = float(fused[tile].max())
-        i, j = R.peak(fused[tile])
-        origin, stride = geometry
-        point = self._refined(responses, weights, tile, np.array([origin + stride * j, origin + stride * i]))
-        point = point - cfg.instance_size / 2
-        found = np.array(centres[tile]) + point * sides[tile] / cfg.instance_size
+        confidence, found = self._tile_peak(responses, weights, fused, centres, sides, tile)
         if confidence >= self._reacquire_threshold(found):
             st.center = found
             st.size = st.size * (sides[tile] / side)
@@ -737,6 +730,71 @@ class Tracker:
                            weights=weights, health={m: h.status for m, h in health.items()}, best_scale=-1,
                            score_maps={"fused": fused[tile:tile + 1]},
                            timings={"total_ms": 1e3 * (time.perf_counter() - t0), "tiles": float(len(centres))})
+
+    def _search_tiles(self, frames: FramePair, usable: list[str], centres: list[tuple[float, float]],
+                      sides: list[float], gated: bool) -> tuple[dict[str, Response], dict[str, float], np.ndarray]:
+        """Search crops of ``sides`` at ``centres``: the responses, the reliability weights and the fused
+        probability maps ``(tiles, n, n)``, placements outside the image at 0 (and, ``gated``, a heterologous
+        search's placements beyond the target's reach, :meth:`_gate`)."""
+        st = self.state
+
+        def search(m: str) -> Response:
+            crops = np.concatenate([self._search_crops(frames.get(m), m, c, [s]) for c, s in zip(centres, sides)])
+            return self._blend(st, m, crops, self.backend.match(st.templates[m][0], crops, m))
+
+        responses = self._each_modality(search, usable)
+        r = next(iter(responses.values()))
+        inside = self._inside(centres, sides, r)
+        if gated and all(st.templates[m][1] != m for m in responses):
+            inside = inside * self._gate(centres, sides, r)
+        probs = {m: R.sigmoid(r.score) * inside for m, r in responses.items()}
+        weights = self._weights(probs)
+        return responses, weights, sum(weights[m] * probs[m] for m in probs)
+
+    def _tile_peak(self, responses: dict[str, Response], weights: dict[str, float], fused: np.ndarray,
+                   centres: list[tuple[float, float]], sides: list[float], tile: int) -> tuple[float, np.ndarray]:
+        """Tile ``tile``'s peak: its fused probability and where it puts the target (reference px)."""
+        cfg = self.config
+        r = next(iter(responses.values()))
+        i, j = R.peak(fused[tile])
+        point = self._refined(responses, weights, tile, np.array([r.origin + r.stride * j, r.origin + r.stride * i]))
+        point = point - cfg.instance_size / 2
+        return float(fused[tile].max()), np.array(centres[tile]) + point * sides[tile] / cfg.instance_size
+
+    def _verify(self, frames: FramePair, usable: list[str], side: float, confidence: float) -> bool:
+        """While a heterologous target is followed at a confidence well under its init-frame score (``verify_below``
+        times it, the median of the latest tracking frames), search ``verify_tiles`` more crops of the frame in
+        turn, away from the followed position; move there when one scores ``verify_margin`` above what is
+        followed (a structure taken after an occlusion holds the tracker at a middling score while the
+        target walks on elsewhere, docs/TRACKER.md, "Seventeenth session"). Whether it moved."""
+        cfg, st = self.config, self.state
+        if (cfg.verify_below <= 0 or cfg.verify_tiles <= 0 or st.reference is None
+                or not all(st.templates[m][1] != m for m in usable)
+                or len(st.recent) < min(5, cfg.relative_window)
+                or self._recent_median() >= cfg.verify_below * st.reference):
+            return False
+        w_img, h_img = st.image_size
+        here = st.center.copy()
+        centres = [c for c in _tiles((0.0, 0.0, float(w_img), float(h_img)), side)
+                   if np.hypot(c[0] - here[0], c[1] - here[1]) >= side / 2]
+        if not centres:
+            return False
+        first = (st.verify_cursor * cfg.verify_tiles) % len(centres)
+        centres = [centres[(first + k) % len(centres)] for k in range(min(cfg.verify_tiles, len(centres)))]
+        st.verify_cursor += 1
+        sides = [side] * len(centres)
+        responses, weights, fused = self._search_tiles(frames, usable, centres, sides, gated=False)
+        tile = int(np.argmax(fused.reshape(len(fused), -1).max(axis=1)))
+        score, found = self._tile_peak(responses, weights, fused, centres, sides, tile)
+        bar = max(cfg.reacquire_threshold, max(confidence, self._recent_median()) + cfg.verify_margin)
+        if score < bar or np.hypot(*(found - here)) < float(np.sqrt(np.prod(st.size))):
+            return False
+        st.center = found
+        st.motion.velocity[:] = 0.0
+        st.recent.clear()
+        st.weak_frames = 0
+        self._clamp()
+        return True
 
     def _refined(self, responses: dict[str, Response], weights: dict[str, float], crop: int,
                  point: np.ndarray) -> np.ndarray:
