@@ -53,7 +53,9 @@ class TrackerConfig:
     # before the search, so the prior follows the background and the velocity is the target's own. An estimate
     # needs ``camera_motion_min_inliers`` inliers, else the frame is searched uncompensated. "heterologous": for
     # a target searched with the other modality's template (cross mode, and fused mode without a usable second
-    # image at init); "all": always; "off" (true and false mean "all" and "off").
+    # image at init); "all": always; "off" (true and false mean "all" and "off"). Cross SR, off -> heterologous
+    # (with ``camera_velocity_decay`` below): synthetic dev 301-305 0.481 -> 0.506, 401-405 0.418 -> 0.469, real
+    # dev 0.707 -> 0.736; benchmark 0.588 -> 0.645 (docs/TRACKER.md, "Seventeenth session").
     camera_motion: str = "heterologous"
     camera_motion_min_inliers: int = 20
     # ... and with it on, the velocity, then the target's own over the ground, decays by this per unseen frame
@@ -203,7 +205,8 @@ class TrackerConfig:
     # and a fused modality searched with the other's template); "all": every search (the most trusted
     # modality's image); "off". Only the reported box changes: the search keeps its own size. Used for a
     # target only where, on the init frame, the searched image's measurement of the known box overlaps it by
-    # ``extent_check`` (IoU) at least (docs/TRACKER.md, "Seventeenth session").
+    # ``extent_check`` (IoU) at least. Cross SR, off -> heterologous: synthetic dev 301-305 0.413 -> 0.481, real dev
+    # 0.707 -> 0.707; benchmark 0.563 -> 0.588 (docs/TRACKER.md, "Seventeenth session").
     box_extent: str = "heterologous"
     extent_check: float = 0.7
     # ... and only for an upright target, whose init box is at least this many times as tall as it is wide (0 =
