@@ -114,6 +114,25 @@ def test_heterologous_compensates_heterologous_searches_only():
         assert tracker.state.motion.decay == expected, mode
 
 
+def test_heterologous_includes_fused_mode_without_a_second_image_at_init():
+    frames, boxes = _panning_scene(n=3)
+    blank = FramePair(0, frames[0].visible, np.zeros_like(frames[0].infrared), 0.0, 0.0)
+    tracker = Tracker(CfogBackend(), TrackerConfig(mode="fused", camera_motion="heterologous", auto_align=False))
+    tracker.init(blank, boxes[0], "visible")
+    assert tracker.state.templates["infrared"][1] == "visible"  # IR is searched with the visible template
+    tracker.update(frames[1])
+    assert tracker.camera is not None
+
+
+def test_camera_motion_from_settings_files_and_set():
+    from core.config import config_from_mapping, parse_assignments
+    assert config_from_mapping(TrackerConfig, {"camera_motion": False}).camera_motion == "off"
+    assert config_from_mapping(TrackerConfig, {"camera_motion": "heterologous"}).camera_motion == "heterologous"
+    for text, value in (("true", "all"), ("false", "off"), ("all", "all"), ("off", "off")):
+        mapping = parse_assignments(TrackerConfig, [f"camera_motion={text}"])
+        assert config_from_mapping(TrackerConfig, mapping).camera_motion == value
+
+
 def test_camera_motion_values():
     assert TrackerConfig(camera_motion=True).camera_motion == "all"  # the older flag
     assert TrackerConfig(camera_motion=False).camera_motion == "off"

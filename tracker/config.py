@@ -56,10 +56,10 @@ class TrackerConfig:
     # image at init); "all": always; "off" (true and false mean "all" and "off"). Cross SR, off -> heterologous
     # (with ``camera_velocity_decay`` below): synthetic dev 301-305 0.481 -> 0.506, 401-405 0.418 -> 0.469, real
     # dev 0.707 -> 0.736; benchmark 0.588 -> 0.645 (docs/TRACKER.md, "Seventeenth session").
-    camera_motion: str = "heterologous"
+    camera_motion: str | bool = "heterologous"
     camera_motion_min_inliers: int = 20
-    # ... and with it on, the velocity, then the target's own over the ground, decays by this per unseen frame
-    # instead of ``velocity_decay``: a walker behind a pillar walks on while the camera pans, and a coast that
+    # ... and on frames it compensates, the velocity, then the target's own over the ground, decays by this per
+    # unseen frame instead of ``velocity_decay`` (also with "all", which the older ``true`` means): a walker behind a pillar walks on while the camera pans, and a coast that
     # slows down in the image ran the box off the target (docs/TRACKER.md, "Sixteenth session").
     camera_velocity_decay: float = 1.0
     response_up: int = 16
@@ -232,8 +232,10 @@ class TrackerConfig:
             raise ConfigError(f"TrackerConfig.peak_refine: '{self.peak_refine}' is not one of auto, on, off")
         if self.box_extent not in ("off", "heterologous", "all"):
             raise ConfigError(f"TrackerConfig.box_extent: '{self.box_extent}' is not one of off, heterologous, all")
-        if isinstance(self.camera_motion, bool):  # the older flag
-            object.__setattr__(self, "camera_motion", "all" if self.camera_motion else "off")
+        if isinstance(self.camera_motion, bool) or str(self.camera_motion).lower() in ("true", "false"):
+            # the older flag, also from a settings file or ``--set``
+            on = self.camera_motion if isinstance(self.camera_motion, bool) else self.camera_motion.lower() == "true"
+            object.__setattr__(self, "camera_motion", "all" if on else "off")
         if self.camera_motion not in ("off", "heterologous", "all"):
             raise ConfigError(f"TrackerConfig.camera_motion: '{self.camera_motion}' is not one of off, "
                               "heterologous, all")

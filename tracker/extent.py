@@ -40,25 +40,25 @@ def measure_extent(image: np.ndarray, box: np.ndarray, margin: float = 0.5, max_
                    min_contrast: float = 0.15, min_overlap: float = 0.05,
                    min_rows: float = 0.06) -> np.ndarray | None:
     """The tracked ``box`` (x, y, w, h) with its left and right edges moved to those of the target's pixels in
-    ``image`` (grey or RGB), or None where no plausible outline is found.
+    ``image`` (uint8, grey or RGB), or None where no plausible outline is found.
 
-    The rows looked at are the box's below its top sixth (the head is narrow; rows mostly of one class, such
+    The rows looked at are the box's below its top 15% (the head is narrow; rows mostly of one class, such
     as the ground at its feet, are left out); the columns reach
     ``max(w, margin * h)`` beyond each side (a stride widens a walker by about half its height at most). Otsu's
     threshold splits those pixels in two; the target's class is the one more frequent in the box's columns
     than beside them, by ``min_contrast`` at least. The connected regions of that class which cover at least
-    ``min_overlap`` of the box give the edges: the outermost columns holding ``min_rows`` of the rows of them."""
+    ``min_overlap`` of the box give the edges: the outermost columns holding ``min_rows`` of the rows (and 3 at least) of them."""
     x, y, w, h = (float(v) for v in box)
     if w < 2 or h < 4:
         return None
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    H, W = grey.shape[:2]
+    H, W = image.shape[:2]
     gx = max(w, margin * h)
     x0, x1 = int(np.floor(max(0.0, x - gx))), int(np.ceil(min(float(W), x + w + gx)))
     y0, y1 = int(np.floor(max(0.0, y + 0.15 * h))), int(np.ceil(min(float(H), y + h)))
     if x1 - x0 < 8 or y1 - y0 < 4:
         return None
-    band = np.ascontiguousarray(grey[y0:y1, x0:x1]).astype(np.uint8)
+    band = np.ascontiguousarray(image[y0:y1, x0:x1])
+    band = np.ascontiguousarray(cv2.cvtColor(band, cv2.COLOR_RGB2GRAY) if band.ndim == 3 else band, np.uint8)
     bx0, bx1 = int(round(max(x, 0.0) - x0)), int(round(min(x + w, float(W)) - x0))
     if bx1 - bx0 < 2 or (bx0 <= 0 and bx1 >= band.shape[1]):
         return None

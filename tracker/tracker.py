@@ -84,7 +84,7 @@ class TrackState:
     # (``heterologous_second``).
     second: dict[str, Any] = field(default_factory=dict)
     # Search modalities whose image measures the target's extent (``box_extent``, its init-frame check passed).
-    extent: set = field(default_factory=set)
+    extent: set[str] = field(default_factory=set)
     lost: bool = False
     weak_frames: int = 0
     growth: float = 1.0
@@ -202,7 +202,6 @@ class Tracker:
         self.state = state
         self._camera, self.camera = {}, None
         if cfg.camera_motion == "all" or (cfg.camera_motion == "heterologous" and heterologous):
-            state.motion.decay = cfg.camera_velocity_decay
             for m in state.templates:
                 self._camera[m] = CameraMotion(min_inliers=cfg.camera_motion_min_inliers)
                 if m in encoded:
@@ -289,9 +288,17 @@ class Tracker:
         trusted searched image that measures them (``box_extent``, :mod:`tracker.extent`)."""
         st = self.state
         for m in sorted((m for m in st.extent if m in weights), key=lambda m: -weights[m]):
-            measured = measure_extent(frames.get(m), self.mapping.box_to(m, st.box))
+            searched = self.mapping.box_to(m, st.box)
+            measured = measure_extent(frames.get(m), searched)
             if measured is not None:
-                return self.mapping.box_from(m, measured)
+                # only the two edges come back, at the box's middle row: a box mapped through a homography and
+                # back would come back grown around its rotated corners
+                row = searched[1] + searched[3] / 2
+                left = self.mapping.point_from(m, (float(measured[0]), row))[0]
+                right = self.mapping.point_from(m, (float(measured[0] + measured[2]), row))[0]
+                box = st.box.copy()
+                box[0], box[2] = min(left, right), abs(right - left)
+                return box
         return st.box
 
     def _align(self, frames: FramePair, state: TrackState, template: Any, modality: str) -> bool:
@@ -415,8 +422,9 @@ class Tracker:
         if heterologous and cfg.heterologous_scale_fit and len(factors) == 3:
             factor = self._fitted_factor(fused, cell_y, cell_x, factor)
         state = self._advance(confidence, predicted, disp * crop_scale, factor, head_size)
-        if state != "lost" and self._verify(frames, usable, side, confidence):
-            state = "redetected"
+        verified = self._verify(frames, usable, side, confidence) if state != "lost" else None
+        if verified is not None:
+            state, confidence = "redetected", verified
         box = self._extent(frames, weights)
         timings["post_ms"] = 1e3 * (time.perf_counter() - tp)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
@@ -448,6 +456,8 @@ class Tracker:
             if motion is not None and (best is None or motion.inliers > best[1].inliers):
                 best = (m, motion)
         self.camera = None
+        # while the camera is compensated the velocity is the target's own over the ground, which a coast keeps
+        st.motion.decay = self.config.velocity_decay if best is None else self.config.camera_velocity_decay
         if best is None:
             return
         m, motion = best
@@ -761,40 +771,42 @@ class Tracker:
         point = point - cfg.instance_size / 2
         return float(fused[tile].max()), np.array(centres[tile]) + point * sides[tile] / cfg.instance_size
 
-    def _verify(self, frames: FramePair, usable: list[str], side: float, confidence: float) -> bool:
+    def _verify(self, frames: FramePair, usable: list[str], side: float, confidence: float) -> float | None:
         """While a heterologous target is followed at a confidence well under its init-frame score (``verify_below``
         times it, the median of the latest tracking frames), search ``verify_tiles`` more crops of the frame in
         turn, away from the followed position; move there when one scores ``verify_margin`` above what is
         followed (a structure taken after an occlusion holds the tracker at a middling score while the
-        target walks on elsewhere, docs/TRACKER.md, "Seventeenth session"). Whether it moved."""
+        target walks on elsewhere, docs/TRACKER.md, "Seventeenth session"). The score it moved to, or None.
+
+        Unlike a lost scan's, these crops are not gated by ``heterologous_reacquire_gate``: the target is
+        wherever it walked on to, and the bar is relative to what is followed instead."""
         cfg, st = self.config, self.state
         if (cfg.verify_below <= 0 or cfg.verify_tiles <= 0 or st.reference is None
                 or not all(st.templates[m][1] != m for m in usable)
                 or len(st.recent) < min(5, cfg.relative_window)
                 or self._recent_median() >= cfg.verify_below * st.reference):
-            return False
+            return None
         w_img, h_img = st.image_size
         here = st.center.copy()
-        centres = [c for c in _tiles((0.0, 0.0, float(w_img), float(h_img)), side)
-                   if np.hypot(c[0] - here[0], c[1] - here[1]) >= side / 2]
+        grid = _tiles((0.0, 0.0, float(w_img), float(h_img)), side)  # the whole frame's tiles, taken in turn
+        picked = [grid[(st.verify_cursor + k) % len(grid)] for k in range(min(cfg.verify_tiles, len(grid)))]
+        st.verify_cursor = (st.verify_cursor + len(picked)) % len(grid)
+        centres = [c for c in picked if np.hypot(c[0] - here[0], c[1] - here[1]) >= side / 2]
         if not centres:
-            return False
-        first = (st.verify_cursor * cfg.verify_tiles) % len(centres)
-        centres = [centres[(first + k) % len(centres)] for k in range(min(cfg.verify_tiles, len(centres)))]
-        st.verify_cursor += 1
+            return None
         sides = [side] * len(centres)
         responses, weights, fused = self._search_tiles(frames, usable, centres, sides, gated=False)
         tile = int(np.argmax(fused.reshape(len(fused), -1).max(axis=1)))
         score, found = self._tile_peak(responses, weights, fused, centres, sides, tile)
         bar = max(cfg.reacquire_threshold, max(confidence, self._recent_median()) + cfg.verify_margin)
         if score < bar or np.hypot(*(found - here)) < float(np.sqrt(np.prod(st.size))):
-            return False
+            return None
         st.center = found
         st.motion.velocity[:] = 0.0
         st.recent.clear()
         st.weak_frames = 0
         self._clamp()
-        return True
+        return score
 
     def _refined(self, responses: dict[str, Response], weights: dict[str, float], crop: int,
                  point: np.ndarray) -> np.ndarray:
