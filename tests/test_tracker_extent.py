@@ -114,7 +114,7 @@ def _run(mode: str, crossover: bool = False, **config):
 
 
 def test_cross_mode_reports_the_measured_width_and_searches_as_without_it():
-    assert TrackerConfig().box_extent == "heterologous"  # the default
+    assert TrackerConfig().box_extent == "all"  # the default
     on, results_on, states_on, truth = _run("cross")
     off, results_off, states_off, _ = _run("cross", box_extent="off")
     assert on.state.extent == {"infrared"} and off.state.extent == set()
@@ -126,12 +126,15 @@ def test_cross_mode_reports_the_measured_width_and_searches_as_without_it():
     np.testing.assert_allclose(np.array([r.box_infrared for r in results_on]), boxes_on)  # aligned streams
 
 
-def test_homologous_searches_use_it_only_when_asked():
-    tracker, results, states, _ = _run("fused")
+def test_homologous_searches_are_measured_unless_heterologous_only_is_asked():
+    tracker, results, states, truth = _run("fused")
+    assert tracker.state.extent == {"visible", "infrared"}
+    boxes = np.array([r.box for r in results])
+    assert iou(boxes, truth).mean() > iou(states, truth).mean() + 0.15
+    np.testing.assert_allclose(boxes[:, [1, 3]], states[:, [1, 3]])
+    tracker, results, states, _ = _run("fused", box_extent="heterologous")
     assert tracker.state.extent == set()
     assert np.allclose(np.array([r.box for r in results]), states)
-    tracker, _, _, _ = _run("fused", box_extent="all")
-    assert tracker.state.extent == {"visible", "infrared"}
 
 
 def test_a_target_that_fails_the_init_check_is_never_measured():

@@ -205,9 +205,10 @@ class TrackerConfig:
     # and a fused modality searched with the other's template); "all": every search (the most trusted
     # modality's image); "off". Only the reported box changes: the search keeps its own size. Used for a
     # target only where, on the init frame, the searched image's measurement of the known box overlaps it by
-    # ``extent_check`` (IoU) at least. Cross SR, off -> heterologous: synthetic dev 301-305 0.413 -> 0.481, real dev
-    # 0.707 -> 0.707; benchmark 0.563 -> 0.588 (docs/TRACKER.md, "Seventeenth session").
-    box_extent: str = "heterologous"
+    # ``extent_check`` (IoU) at least. Cross SR, off -> on: synthetic dev 301-305 0.413 -> 0.481, real dev 0.707 ->
+    # 0.707; benchmark 0.563 -> 0.588. Fused SR, heterologous -> all: synthetic dev 0.482 -> 0.560 and 0.470 ->
+    # 0.534, real dev 0.926 -> 0.926; benchmark 0.715 -> 0.746 (docs/TRACKER.md, "Seventeenth session").
+    box_extent: str = "all"
     extent_check: float = 0.7
     # ... and only for an upright target, whose init box is at least this many times as tall as it is wide (0 =
     # any): a walker's width changes with its pose, a vehicle's box only scales, which the search follows, and
