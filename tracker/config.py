@@ -59,8 +59,9 @@ class TrackerConfig:
     camera_motion: str | bool = "heterologous"
     camera_motion_min_inliers: int = 20
     # ... and on frames it compensates, the velocity, then the target's own over the ground, decays by this per
-    # unseen frame instead of ``velocity_decay`` (also with "all", which the older ``true`` means): a walker behind a pillar walks on while the camera pans, and a coast that
-    # slows down in the image ran the box off the target (docs/TRACKER.md, "Sixteenth session").
+    # unseen frame instead of ``velocity_decay`` (also with "all", which the older ``true`` means): a walker
+    # behind a pillar walks on while the camera pans, and a coast that slows down in the image ran the box off
+    # the target (docs/TRACKER.md, "Sixteenth session").
     camera_velocity_decay: float = 1.0
     response_up: int = 16
     total_stride: int = 8
@@ -243,7 +244,10 @@ class TrackerConfig:
         if self.reliability not in ("apce", "psr", "peak"):
             raise ConfigError(f"TrackerConfig.reliability: '{self.reliability}' is not one of apce, psr, peak")
         for name in ("scale_lr", "window_influence", "heterologous_window", "heterologous_blend", "heterologous_mask",
-                     "homologous_mask", "heterologous_silhouette", "heterologous_second", "heterologous_silhouette_min", "extent_check", "verify_below", "verify_margin", "camera_velocity_decay", "box_lr", "velocity_lr", "velocity_decay", "relative_weak", "reference_weak", "relative_reacquire"):
+                     "homologous_mask", "heterologous_silhouette", "heterologous_second",
+                     "heterologous_silhouette_min", "extent_check", "verify_below", "verify_margin",
+                     "camera_velocity_decay", "box_lr", "velocity_lr", "velocity_decay", "relative_weak",
+                     "reference_weak", "relative_reacquire"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"TrackerConfig.{name}: must be within [0, 1], got {value}")

@@ -42,12 +42,13 @@ def measure_extent(image: np.ndarray, box: np.ndarray, margin: float = 0.5, max_
     """The tracked ``box`` (x, y, w, h) with its left and right edges moved to those of the target's pixels in
     ``image`` (uint8, grey or RGB), or None where no plausible outline is found.
 
-    The rows looked at are the box's below its top 15% (the head is narrow; rows mostly of one class, such
-    as the ground at its feet, are left out); the columns reach
+    The rows looked at are the box's below its top 15% (the head is narrow); the columns reach
     ``max(w, margin * h)`` beyond each side (a stride widens a walker by about half its height at most). Otsu's
-    threshold splits those pixels in two; the target's class is the one more frequent in the box's columns
-    than beside them, by ``min_contrast`` at least. The connected regions of that class which cover at least
-    ``min_overlap`` of the box give the edges: the outermost columns holding ``min_rows`` of the rows (and 3 at least) of them."""
+    threshold splits those pixels in two, and Otsu's again splits each half; of these four classes the target's
+    is the one more frequent in the box's columns than beside them, by ``min_contrast`` at least, once the rows
+    it fills for more than half their width (the ground at the feet, a wall behind) are left out. The connected
+    regions of that class which cover at least ``min_overlap`` of the box give the edges: the outermost
+    columns holding ``min_rows`` of the rows (and 3 at least) of them."""
     x, y, w, h = (float(v) for v in box)
     if w < 2 or h < 4:
         return None
@@ -58,7 +59,8 @@ def measure_extent(image: np.ndarray, box: np.ndarray, margin: float = 0.5, max_
     if x1 - x0 < 8 or y1 - y0 < 4:
         return None
     band = np.ascontiguousarray(image[y0:y1, x0:x1])
-    band = np.ascontiguousarray(cv2.cvtColor(band, cv2.COLOR_RGB2GRAY) if band.ndim == 3 else band, np.uint8)
+    if band.ndim == 3:
+        band = cv2.cvtColor(band, cv2.COLOR_RGB2GRAY)
     bx0, bx1 = int(round(max(x, 0.0) - x0)), int(round(min(x + w, float(W)) - x0))
     if bx1 - bx0 < 2 or (bx0 <= 0 and bx1 >= band.shape[1]):
         return None
@@ -85,7 +87,7 @@ def measure_extent(image: np.ndarray, box: np.ndarray, margin: float = 0.5, max_
             best = (contrast, fg)
     if best is None or best[0] < min_contrast:
         return None
-    fg = best[1].astype(np.uint8)
+    fg = best[1]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     inbox = np.bincount(labels[:, bx0:bx1].ravel(), minlength=n)
     last = band.shape[1]

@@ -409,7 +409,7 @@ class Tracker:
         weights = self._weights(probs)
         fused = sum(weights[m] * probs[m] for m in probs)
         confidence = float(fused.max())
-        heterologous = all(st.templates[m][1] != m for m in responses)
+        heterologous = self._heterologous(responses)
         best, windowed, (row, col) = self._locate(fused, lost=st.lost, heterologous=heterologous)
         cell_x = R.upsampled_to_cell(col, cfg.response_up)
         cell_y = R.upsampled_to_cell(row, cfg.response_up)
@@ -741,6 +741,10 @@ class Tracker:
                            score_maps={"fused": fused[tile:tile + 1]},
                            timings={"total_ms": 1e3 * (time.perf_counter() - t0), "tiles": float(len(centres))})
 
+    def _heterologous(self, modalities) -> bool:
+        """Whether every one of these search modalities is searched with the other modality's template."""
+        return all(self.state.templates[m][1] != m for m in modalities)
+
     def _search_tiles(self, frames: FramePair, usable: list[str], centres: list[tuple[float, float]],
                       sides: list[float], gated: bool) -> tuple[dict[str, Response], dict[str, float], np.ndarray]:
         """Search crops of ``sides`` at ``centres``: the responses, the reliability weights and the fused
@@ -755,7 +759,7 @@ class Tracker:
         responses = self._each_modality(search, usable)
         r = next(iter(responses.values()))
         inside = self._inside(centres, sides, r)
-        if gated and all(st.templates[m][1] != m for m in responses):
+        if gated and self._heterologous(responses):
             inside = inside * self._gate(centres, sides, r)
         probs = {m: R.sigmoid(r.score) * inside for m, r in responses.items()}
         weights = self._weights(probs)
@@ -782,7 +786,7 @@ class Tracker:
         wherever it walked on to, and the bar is relative to what is followed instead."""
         cfg, st = self.config, self.state
         if (cfg.verify_below <= 0 or cfg.verify_tiles <= 0 or st.reference is None
-                or not all(st.templates[m][1] != m for m in usable)
+                or not self._heterologous(usable)
                 or len(st.recent) < min(5, cfg.relative_window)
                 or self._recent_median() >= cfg.verify_below * st.reference):
             return None
